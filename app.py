@@ -1,0 +1,32 @@
+"""BackFuture entrypoint: page config, per-run bootstrap, navigation. No business logic."""
+
+import streamlit as st
+
+from pages import _ui
+
+st.set_page_config(page_title="BackFuture", page_icon=":material/insights:", layout="wide")
+
+PAGES = {
+    "Dashboard": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    ],
+    "Exchange accounts": [
+        st.Page("pages/connections.py", title="Connections", icon=":material/link:"),
+    ],
+    "Settings": [
+        st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
+    ],
+}
+
+try:
+    context = _ui.bootstrap()
+    if context.vault is None:
+        # Locked (passphrase mode) or a key problem: the unlock page is the only page.
+        navigation = st.navigation(
+            [st.Page("pages/unlock.py", title="Unlock", icon=":material/lock:")]
+        )
+    else:
+        navigation = st.navigation(PAGES)
+    navigation.run()
+finally:
+    _ui.close()

@@ -1,0 +1,184 @@
+"""The one exception hierarchy of BackFuture, and the error categories shown to users.
+
+Every message is safe to show: no secret, no signed URL. Pages catch `BackfutureError` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class BackfutureError(Exception):
+    """Base of every error BackFuture raises on purpose; `str(e)` is user-facing text."""
+
+
+class ConfigError(BackfutureError):
+    """The settings or the data folder are unusable."""
+
+
+class ValidationError(BackfutureError):
+    """User input was rejected; `problems` maps a field label to its message."""
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = dict(problems)
+        super().__init__(" ".join(self.problems.values()))
+
+
+# --- Vault -------------------------------------------------------------------------------------
+
+
+class VaultError(BackfutureError):
+    """The key store cannot encrypt or decrypt."""
+
+
+class VaultLocked(VaultError):
+    """The vault needs the master passphrase before secrets can be used."""
+
+
+class WrongMasterKey(VaultError):
+    """The passphrase or keyfile does not open this database's data key."""
+
+
+class KeyfileMissing(VaultError):
+    """The keyfile that protects this database is gone."""
+
+
+class KeyfileInsecure(VaultError):
+    """The keyfile is readable by other users, so it is refused."""
+
+
+class CorruptedRecord(VaultError):
+    """One stored secret fails its integrity check (tampered, moved or damaged)."""
+
+
+class UnsupportedFormat(VaultError):
+    """Stored data uses a format this version does not know."""
+
+
+# --- Storage -----------------------------------------------------------------------------------
+
+
+class StorageError(BackfutureError):
+    """The database cannot be read or written."""
+
+
+class DatabaseCorrupt(StorageError):
+    """The database file is damaged or is not a BackFuture database."""
+
+
+class NotFound(StorageError):
+    """The requested record does not exist (any more)."""
+
+
+# --- Exchanges ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErrorCategory:
+    id: str
+    title: str
+    cause: str
+    remedy: str
+    transient: bool = False
+
+
+CATEGORIES: dict[str, ErrorCategory] = {
+    c.id: c
+    for c in (
+        ErrorCategory(
+            "invalid_key",
+            "Invalid key",
+            "The API Key or Secret Key was copied incorrectly, or the key was deleted or expired.",
+            "Create a new key or copy the values again.",
+        ),
+        ErrorCategory(
+            "wrong_passphrase",
+            "Wrong passphrase",
+            "The passphrase does not match the one set when the API key was created.",
+            "Enter the passphrase again with 'Replace keys', or create a new key.",
+        ),
+        ErrorCategory(
+            "no_trading_permission",
+            "No trading permission",
+            "Trade permission is disabled for this key.",
+            "Enable trading permission, but keep withdrawal disabled.",
+        ),
+        ErrorCategory(
+            "no_permission",
+            "No permission",
+            "The key lacks a permission this check needs (for example reading or futures).",
+            "Edit the key on the exchange and enable the missing permission; keep withdrawal "
+            "disabled.",
+        ),
+        ErrorCategory(
+            "ip_not_allowed",
+            "IP not allowed",
+            "IP restriction does not include the server IP.",
+            "Add the correct server IP to the exchange whitelist.",
+        ),
+        ErrorCategory(
+            "exchange_unavailable",
+            "Exchange unavailable",
+            "The exchange API is temporarily unavailable.",
+            "Wait and run the test again.",
+            transient=True,
+        ),
+        ErrorCategory(
+            "rate_limited",
+            "Rate limited",
+            "Too many requests were sent to the exchange in a short time.",
+            "Wait a minute and run the test again.",
+            transient=True,
+        ),
+        ErrorCategory(
+            "clock_skew",
+            "Clock skew",
+            "This computer's clock differs too much from the exchange's clock.",
+            "Turn on automatic time synchronisation (NTP) on this computer and test again.",
+            transient=True,
+        ),
+        ErrorCategory(
+            "account_frozen",
+            "Account frozen",
+            "The exchange has frozen or restricted this account.",
+            "Contact the exchange's support; BackFuture cannot use the account until then.",
+        ),
+        ErrorCategory(
+            "unknown",
+            "Unexpected error",
+            "The exchange answered in a way BackFuture does not recognise.",
+            "Run the test again; if it persists, check the exchange's status page.",
+        ),
+    )
+}
+
+
+class ExchangeError(BackfutureError):
+    """An exchange call failed; `category` says why in the seed's terms.
+
+    `detail` is sanitised text from the exchange (no query strings, no secrets);
+    `reported_ip` is the client IP the exchange reported, when it did.
+    """
+
+    def __init__(
+        self,
+        category: str,
+        detail: str = "",
+        *,
+        exchange: str = "",
+        code: str | None = None,
+        reported_ip: str | None = None,
+    ):
+        self.category = CATEGORIES.get(category, CATEGORIES["unknown"])
+        self.detail = detail
+        self.exchange = exchange
+        self.code = code
+        self.reported_ip = reported_ip
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        text = f"{self.category.title}: {self.category.cause}"
+        if self.reported_ip:
+            text += f" The exchange saw the request coming from {self.reported_ip}."
+        return f"{text} {self.category.remedy}"

@@ -1,0 +1,158 @@
+"""Shared Streamlit helpers (not a page): the per-run context, errors, badges, guidance."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from backfuture_core import guide
+from backfuture_core.config import Settings
+from backfuture_core.errors import BackfutureError, VaultError, VaultLocked
+from backfuture_core.models import Connection, Status
+from backfuture_core.store import open_db
+from backfuture_core.vault import Vault, open_vault, vault_mode
+
+# One database handle per script run, held by the run's own thread: never shared across threads.
+_run = threading.local()
+
+STATUS_BADGES = {
+    Status.ONLINE: ("Online", "green", ":material/check_circle:"),
+    Status.WARNING: ("Warning", "orange", ":material/warning:"),
+    Status.UNSAFE: ("Unsafe", "red", ":material/gpp_bad:"),
+    Status.FAILED: ("Failed", "red", ":material/error:"),
+    Status.UNTESTED: ("Untested", "gray", ":material/help:"),
+}
+
+
+@dataclass
+class RunContext:
+    settings: Settings
+    db: object
+    mode: str | None
+    vault: Vault | None
+    vault_error: VaultError | None = None
+
+
+def bootstrap() -> RunContext:
+    """Open settings, database and vault for this run (called by app.py only)."""
+    if "settings" not in st.session_state:
+        st.session_state["settings"] = Settings.from_env()
+    settings = st.session_state["settings"]
+    db = open_db(settings.db_path)
+    mode = vault_mode(db)
+    vault, error = st.session_state.get("vault"), None
+    if vault is None and mode != "passphrase":
+        try:
+            vault = open_vault(db, settings)
+            mode = vault_mode(db)
+        except VaultError as exc:
+            error = exc
+    elif vault is None:
+        error = VaultLocked("Enter the master passphrase to unlock BackFuture.")
+    _run.ctx = RunContext(settings, db, mode, vault, error)
+    return _run.ctx
+
+
+def close() -> None:
+    ctx = getattr(_run, "ctx", None)
+    if ctx is not None:
+        ctx.db.close()
+        _run.ctx = None
+
+
+@contextlib.contextmanager
+def callback_db():
+    """A handle for widget callbacks: they run before the script, outside its run context."""
+    db = open_db(st.session_state["settings"].db_path)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def callback_vault(db) -> Vault:
+    """The vault for a callback: the session's (passphrase mode) or the keyfile's."""
+    return st.session_state.get("vault") or open_vault(db, st.session_state["settings"])
+
+
+def ctx() -> RunContext:
+    return _run.ctx
+
+
+def show_error(exc: BackfutureError) -> None:
+    """Our messages hold no secret and no user text, so they can go through st.error."""
+    st.error(str(exc), icon=":material/error:")
+
+
+def show_problems(problems: dict[str, str]) -> None:
+    for label, message in problems.items():
+        st.error(f"**{label}**: {message}", icon=":material/error:")
+
+
+def status_badge(status: Status) -> None:
+    label, color, icon = STATUS_BADGES[status]
+    st.badge(label, color=color, icon=icon)
+
+
+def connection_label(conn: Connection) -> str:
+    """Names are user text: this is used only where Streamlit shows plain text (options)."""
+    return f"{conn.name} (demo)" if conn.is_demo and "(demo)" not in conn.name else conn.name
+
+
+def connections_frame(conns: list[Connection], exchange_names: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "Connection": connection_label(c),
+                "Exchange": exchange_names.get(c.exchange, c.exchange),
+                "Market": c.market.label,
+                "API Key": c.key_hint,
+                "Status": STATUS_BADGES[c.status][0],
+                "Demo": c.is_demo,
+                "Last tested": c.last_tested_at or "never",
+                "Created": c.created_at,
+                "Updated": c.updated_at,
+            }
+            for c in conns
+        ],
+        columns=[
+            "Connection",
+            "Exchange",
+            "Market",
+            "API Key",
+            "Status",
+            "Demo",
+            "Last tested",
+            "Created",
+            "Updated",
+        ],
+    )
+
+
+def guidance(*, steps: bool = True) -> None:
+    """The seed's advice: connection steps, the permission table and naming advice."""
+    if steps:
+        st.subheader("How to connect an exchange")
+        st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(guide.CONNECTION_STEPS, 1)))
+    st.subheader("Required API permissions")
+    st.table(
+        pd.DataFrame(guide.PERMISSIONS, columns=["Permission", "Needed?", "Why"]).set_index(
+            "Permission"
+        )
+    )
+    st.subheader("Naming a connection")
+    st.caption(guide.NAMING_ADVICE)
+    st.markdown("\n".join(f"- **{name}** — {why}" for name, why in guide.NAMING_EXAMPLES))
+
+
+def require_vault() -> Vault:
+    """The unlocked vault, or stop the page with the reason."""
+    context = ctx()
+    if context.vault is None:
+        show_error(context.vault_error or VaultLocked("BackFuture is locked."))
+        st.stop()
+    return context.vault

@@ -1,0 +1,32 @@
+"""Overview: the connection summary, or how to get started when there is none."""
+
+import streamlit as st
+
+from backfuture_core import connections as core
+from backfuture_core.exchanges import SUPPORTED
+from pages import _ui
+
+NAMES = {e.id: e.name for e in SUPPORTED.values()}
+
+st.title("BackFuture")
+st.caption(
+    "Your exchange accounts, connected through limited API keys. Funds never leave the exchange."
+)
+context = _ui.ctx()
+conns = core.list_connections(context.db)
+
+if not conns:
+    st.subheader("Connect your first exchange")
+    st.write(
+        "BackFuture works through an exchange connection via API: your funds stay on the "
+        "exchange, and BackFuture receives only the permissions you grant the API key."
+    )
+    st.page_link("pages/connections.py", label="Add a connection", icon=":material/add_link:")
+    _ui.guidance()
+    st.stop()
+
+counts = {s: sum(c.status == s for c in conns) for s in _ui.STATUS_BADGES}
+columns = st.columns(len(counts))
+for column, (status, count) in zip(columns, counts.items(), strict=True):
+    column.metric(_ui.STATUS_BADGES[status][0], count)
+st.dataframe(_ui.connections_frame(conns, NAMES), hide_index=True, key="overview.table")

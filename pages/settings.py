@@ -1,0 +1,104 @@
+"""Settings: security mode (keyfile or master passphrase), lock, and where the data lives."""
+
+import pandas as pd
+import streamlit as st
+
+from backfuture_core import store
+from backfuture_core import vault as vaults
+from backfuture_core.errors import BackfutureError
+from pages import _ui
+
+st.title("Settings")
+context = _ui.ctx()
+_ui.require_vault()
+passphrase_mode = context.mode == "passphrase"
+
+
+def change_security(action: str) -> None:
+    state = st.session_state
+    fields = ("sec.current", "sec.new", "sec.confirm")
+    current, new, confirm = (state.get(k, "") for k in fields)
+    for key in fields:
+        state[key] = ""  # passphrases never stay in session state
+    try:
+        if action != "remove" and new != confirm:
+            state["sec.message"] = ("error", "The two new passphrases do not match.")
+            return
+        with _ui.callback_db() as db:
+            vault = _ui.callback_vault(db)
+            if action == "remove":
+                vaults.remove_passphrase(db, state["settings"], vault, current)
+                state.pop("vault", None)
+            else:
+                vaults.set_passphrase(db, state["settings"], vault, new, current or None)
+                state["vault"] = vault
+        done = {
+            "set": "Master passphrase set.",
+            "change": "Master passphrase changed.",
+            "remove": "Master passphrase removed; the keyfile protects your keys.",
+        }
+        state["sec.message"] = ("success", done[action])
+    except BackfutureError as exc:
+        state["sec.message"] = ("error", str(exc))
+
+
+st.subheader("Security")
+if passphrase_mode:
+    st.write("Mode: **master passphrase**. Every new browser session starts locked.")
+    if st.button("Lock now", icon=":material/lock:", key="sec.lock"):
+        st.session_state.pop("vault", None)
+        st.rerun()
+else:
+    st.write(
+        "Mode: **keyfile**. Keys are encrypted with a key stored apart from the database. "
+        "This protects copies of the database, not this computer; set a master passphrase "
+        "to require it at every new session."
+    )
+
+action = st.radio(
+    "Passphrase",
+    ["change", "remove"] if passphrase_mode else ["set"],
+    format_func={
+        "set": "Set a master passphrase",
+        "change": "Change the master passphrase",
+        "remove": "Remove the master passphrase",
+    }.get,
+    key="sec.action",
+    horizontal=True,
+)
+with st.form("sec.form"):
+    if passphrase_mode:
+        st.text_input("Current passphrase", type="password", key="sec.current")
+    if action != "remove":
+        st.text_input(
+            "New passphrase",
+            type="password",
+            key="sec.new",
+            help="At least 12 characters. It cannot be recovered if lost.",
+        )
+        st.text_input("Repeat new passphrase", type="password", key="sec.confirm")
+    st.form_submit_button("Apply", on_click=change_security, args=(action,))
+if message := st.session_state.pop("sec.message", None):
+    (st.success if message[0] == "success" else st.error)(message[1])
+
+st.subheader("Where your data lives")
+st.dataframe(
+    pd.DataFrame(
+        [
+            ("Data folder", str(context.settings.data_dir)),
+            ("Database", str(context.settings.db_path)),
+            ("Keyfile", str(context.settings.keyfile_path)),
+        ],
+        columns=["Item", "Path"],
+    ),
+    hide_index=True,
+    key="settings.paths",
+)
+st.caption("Back up the database and the keyfile separately; either alone cannot reveal keys.")
+
+st.subheader("Activity")
+log = store.audit_log(context.db, limit=50)
+if log:
+    st.dataframe(pd.DataFrame(log)[["at", "action", "detail"]], hide_index=True, key="settings.log")
+else:
+    st.caption("No activity yet.")

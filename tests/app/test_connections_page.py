@@ -1,0 +1,169 @@
+"""The Connections page through app.py: add, list, edit, replace keys, delete; no leaks."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from backfuture_core import connections as core
+from backfuture_core.store import open_db
+from tests.app.conftest import open_page
+
+CANARY_SECRET = "CANARYsecret7f3a9c2e1b"
+CANARY_KEY = "mx0vglCANARYkey5d8e"
+CANARY_PASS = "CANARYpass42xq"
+
+
+def rendered_text(at) -> str:
+    return "\n".join(str(getattr(node, "proto", "")) for node in at._tree)
+
+
+def add(at, name="MEXC Spot Main", key=CANARY_KEY, secret=CANARY_SECRET, exchange=None, **extra):
+    if exchange:
+        at.selectbox(key="add.exchange").set_value(exchange).run()
+    at.text_input(key="add.name").input(name)
+    at.text_input(key="add.api_key").input(key)
+    at.text_input(key="add.secret").input(secret)
+    for field, value in extra.items():
+        at.text_input(key=f"add.{field}").input(value)
+    return at.button(key="FormSubmitter:add.form-Save connection").click().run()
+
+
+def session_state_dump(at) -> str:
+    """Everything the session holds server-side: user keys and all widget values."""
+    inner = at.session_state._state._state
+    parts = (inner._old_state, inner._new_session_state, inner._new_widget_state)
+    return "\n".join(repr(dict(part.items()) if hasattr(part, "items") else part) for part in parts)
+
+
+def connections_table(at):
+    """The connections list (the only dataframe with a 'Connection' column)."""
+    return next(d.value for d in at.dataframe if "Connection" in d.value.columns)
+
+
+@pytest.fixture
+def page(app):
+    return open_page(app, "connections")
+
+
+def test_page_shows_form_and_guidance(page):
+    assert not page.exception
+    labels = {w.label for w in page.text_input}
+    assert {"Connection name", "API Key", "Secret Key", "API base URL", "Proxy"} <= labels
+    assert "Passphrase" not in labels  # MEXC needs none
+    text = rendered_text(page)
+    for expected in ("Withdraw", "IP whitelist", "MEXC Spot Main", "KuCoin Futures Conservative"):
+        assert expected in text
+    assert page.info[0].value.startswith("No connections yet")
+
+
+def test_passphrase_field_only_for_kucoin(page):
+    page.selectbox(key="add.exchange").set_value("kucoin").run()
+    assert "Passphrase" in {w.label for w in page.text_input}
+    assert not page.exception
+
+
+def test_add_lists_masked_key_and_empties_secret_fields(page, app_env):
+    at = add(page)
+    assert not at.exception
+    assert "…5d8e" in at.success[0].value
+    table = connections_table(at)
+    row = table.iloc[0]
+    assert (row["Connection"], row["Exchange"], row["API Key"], row["Status"]) == (
+        "MEXC Spot Main",
+        "MEXC",
+        "…5d8e",
+        "Untested",
+    )
+    assert at.text_input(key="add.secret").value == ""
+    assert at.text_input(key="add.api_key").value == ""
+
+
+def test_kucoin_without_passphrase_rejected_nothing_stored(page, app_env):
+    at = add(page, name="KuCoin Main", exchange="kucoin")
+    assert not at.exception
+    assert any("Passphrase" in e.value for e in at.error)
+    db = open_db(app_env.db_path)
+    assert core.list_connections(db) == []
+    db.close()
+
+
+def test_bad_input_message_beside_form(page):
+    at = add(page, name="x" * 10, key="short")
+    assert any("too short" in e.value for e in at.error)
+    assert not at.exception
+
+
+def test_canary_secret_appears_nowhere(page, app_env, caplog, capfd):
+    caplog.set_level(logging.DEBUG)
+    streamlit_logger = logging.getLogger("streamlit")
+    streamlit_logger.addHandler(caplog.handler)
+    try:
+        at = add(page, name="KuCoin Main", exchange="kucoin", passphrase=CANARY_PASS)
+        at.run()  # one more rerun after the submit, still on the Connections page
+        state = session_state_dump(at)
+        shown = rendered_text(at)
+        at = open_page(at, "overview")
+        shown += rendered_text(at)
+    finally:
+        streamlit_logger.removeHandler(caplog.handler)
+    assert not at.exception
+    out, err = capfd.readouterr()
+    files = b"".join(p.read_bytes() for p in app_env.data_dir.iterdir() if p.is_file())
+    for canary in (CANARY_SECRET, CANARY_PASS, CANARY_KEY):
+        for probe in (canary, canary[:8], canary[-8:]):
+            assert probe not in shown
+            assert probe not in state
+            assert probe not in caplog.text
+            assert probe not in out + err
+        assert canary.encode() not in files
+
+
+def test_name_is_plain_text_not_markdown(page):
+    payload = "**bold** [x](javascript:alert(1)) <img src=x>"
+    at = add(page, name=payload)
+    assert not at.exception
+    assert connections_table(at).iloc[0]["Connection"] == payload
+    for md in at.markdown:
+        assert payload not in md.value
+
+
+def test_edit_rename(page):
+    at = add(page)
+    at.text_input(key="edit.name.1").set_value("MEXC Futures Main")
+    at.selectbox(key="edit.market.1").set_value("both")
+    at.button(key="FormSubmitter:edit.form.1-Save changes").click().run()
+    assert not at.exception
+    row = connections_table(at).iloc[0]
+    assert (row["Connection"], row["Market"]) == ("MEXC Futures Main", "Spot and futures")
+    assert at.success[0].value == "Changes saved."
+
+
+def test_edit_rejects_bad_url(page):
+    at = add(page)
+    at.text_input(key="edit.url.1").set_value("not-a-url")
+    at.button(key="FormSubmitter:edit.form.1-Save changes").click().run()
+    assert any("full URL" in e.value for e in at.error)
+    assert not at.exception
+
+
+def test_replace_keys(page, app_env):
+    at = add(page)
+    at.text_input(key="keys.api_key").input("mx0vglNEWKEYzz99")
+    at.text_input(key="keys.secret").input("NEWsecretVALUE123")
+    at.button(key="FormSubmitter:keys.form.1-Save new keys").click().run()
+    assert not at.exception
+    assert connections_table(at).iloc[0]["API Key"] == "…zz99"
+    assert at.text_input(key="keys.secret").value == ""
+    assert "NEWsecretVALUE123" not in rendered_text(at)
+
+
+def test_delete_needs_confirmation(page, app_env):
+    at = add(page)
+    assert at.button(key="delete.button.1").disabled
+    at.checkbox(key="delete.confirm.1").check().run()
+    at.button(key="delete.button.1").click().run()
+    assert not at.exception
+    assert "delete its API key on the exchange" in at.success[0].value
+    assert at.info[0].value.startswith("No connections yet")

@@ -1,0 +1,168 @@
+"""Connections core: validation table, encrypted storage, edit, replace keys, delete."""
+
+from __future__ import annotations
+
+import pytest
+
+from backfuture_core import connections as core
+from backfuture_core.errors import NotFound, ValidationError
+from backfuture_core.models import Market, Status
+
+GOOD = {
+    "exchange": "mexc",
+    "name": "MEXC Spot Main",
+    "api_key": "mx0vglAPIKEY1234",
+    "secret": "SECRETvalue0123456789",
+    "market": "spot",
+}
+
+
+def form(**changes) -> core.ConnectionForm:
+    return core.ConnectionForm(**{**GOOD, **changes})
+
+
+# (changes, field label, part of the message)
+BAD_INPUTS = [
+    ({"name": ""}, "Connection name", "Enter a connection name"),
+    ({"name": "   "}, "Connection name", "Enter a connection name"),
+    ({"name": "\t\n"}, "Connection name", "Enter a connection name"),
+    ({"name": "x" * 65}, "Connection name", "at most 64"),
+    ({"name": "é" * 65}, "Connection name", "at most 64"),
+    ({"name": "MEXC\x00Main"}, "Connection name", "invisible"),
+    ({"name": "MEXC\x07Main"}, "Connection name", "invisible"),
+    ({"name": "MEXC\u200bMain"}, "Connection name", "invisible"),
+    ({"name": "MEXC\u202eMain"}, "Connection name", "invisible"),
+    ({"name": "MEXC\ufeffMain"}, "Connection name", "invisible"),
+    ({"name": "MEXC\x1bMain"}, "Connection name", "invisible"),
+    ({"name": "Main\u2066x"}, "Connection name", "invisible"),
+    ({"name": "Existing One"}, "Connection name", "already exists"),
+    ({"name": "existing one"}, "Connection name", "already exists"),
+    ({"name": "  EXISTING ONE  "}, "Connection name", "already exists"),
+    ({"api_key": ""}, "API Key", "Enter the API Key"),
+    ({"api_key": "    "}, "API Key", "Enter the API Key"),
+    ({"api_key": "mx0v glKEY1234"}, "API Key", "spaces or line breaks"),
+    ({"api_key": "mx0vgl\nKEY1234"}, "API Key", "spaces or line breaks"),
+    ({"api_key": "mx0vgl\tKEY1234"}, "API Key", "spaces or line breaks"),
+    ({"api_key": "k" * 257}, "API Key", "too long"),
+    ({"api_key": "abc"}, "API Key", "too short"),
+    ({"api_key": "mx0vgl\u200bKEY1234"}, "API Key", "invisible"),
+    ({"secret": ""}, "Secret Key", "Enter the Secret Key"),
+    ({"secret": "secret with spaces inside"}, "Secret Key", "spaces or line breaks"),
+    ({"secret": "s" * 4097}, "Secret Key", "too long"),
+    ({"secret": "SECRET\x00value123"}, "Secret Key", "invisible"),
+    ({"exchange": "kucoin", "passphrase": ""}, "Passphrase", "requires"),
+    ({"exchange": "kucoin", "passphrase": "   "}, "Passphrase", "requires"),
+    ({"exchange": "kucoin", "passphrase": "pass phrase"}, "Passphrase", "spaces"),
+    ({"exchange": "kucoin", "passphrase": "p" * 129}, "Passphrase", "too long"),
+    ({"api_base_url": "api.mexc.com"}, "API base URL", "full URL"),
+    ({"api_base_url": "ftp://api.mexc.com"}, "API base URL", "full URL"),
+    ({"api_base_url": "https://"}, "API base URL", "full URL"),
+    ({"api_base_url": "https://api.mexc.com/?x=1"}, "API base URL", "full URL"),
+    ({"api_base_url": "https://user:pw@api.mexc.com"}, "API base URL", "full URL"),
+    ({"api_base_url": "https://api.mexc.com:99999"}, "API base URL", "full URL"),
+    ({"api_base_url": "javascript:alert(1)"}, "API base URL", "full URL"),
+    ({"api_base_url": "https://api mexc.com"}, "API base URL", "full URL"),
+    ({"proxy": "not a url"}, "Proxy", "full URL"),
+    ({"proxy": "socks9://x"}, "Proxy", "full URL"),
+    ({"exchange": "binance"}, "Exchange", "supported exchange"),
+    ({"exchange": ""}, "Exchange", "supported exchange"),
+    ({"exchange": "MEXC'; DROP TABLE connections;--"}, "Exchange", "supported exchange"),
+    ({"market": "margin"}, "Market", "Spot, Futures"),
+]
+
+
+@pytest.mark.parametrize(("changes", "label", "message"), BAD_INPUTS)
+def test_bad_input_rejected_and_nothing_stored(db, vault, changes, label, message):
+    core.add_connection(db, vault, form(name="Existing One", api_key="mx0vglOTHER9999"))
+    before = db.execute("SELECT count(*) FROM connections").fetchone()[0]
+    with pytest.raises(ValidationError) as caught:
+        core.add_connection(db, vault, form(**changes))
+    assert label in caught.value.problems
+    assert message in caught.value.problems[label]
+    assert db.execute("SELECT count(*) FROM connections").fetchone()[0] == before
+
+
+def test_at_least_thirty_bad_inputs():
+    assert len(BAD_INPUTS) >= 30
+
+
+def test_every_bad_field_reported_at_once(db, vault):
+    with pytest.raises(ValidationError) as caught:
+        core.add_connection(db, vault, form(name="", api_key="", secret="", exchange="kucoin"))
+    assert {"Connection name", "API Key", "Secret Key", "Passphrase"} <= set(caught.value.problems)
+
+
+def test_names_stored_literally(db, vault):
+    tricky = "Robert'); DROP TABLE connections;-- **bold** <b>x</b>"
+    saved = core.add_connection(db, vault, form(name=tricky))
+    assert saved.name == tricky
+    assert "connections" in db.table_names()
+
+
+def test_saved_connection_is_encrypted_and_masked(db, vault, settings):
+    saved = core.add_connection(db, vault, form(exchange="kucoin", passphrase="myPassphrase1"))
+    assert saved.key_hint == "…1234"
+    assert saved.status is Status.UNTESTED
+    assert saved.market is Market.SPOT
+    db.conn.commit()
+    raw = b"".join(p.read_bytes() for p in settings.data_dir.iterdir() if p.is_file())
+    for value in (GOOD["api_key"], GOOD["secret"], "myPassphrase1"):
+        assert value.encode() not in raw
+    creds = core.load_credentials(db, vault, saved.id)
+    assert creds.api_key.reveal() == GOOD["api_key"]
+    assert creds.secret.reveal() == GOOD["secret"]
+    assert creds.passphrase.reveal() == "myPassphrase1"
+
+
+def test_passphrase_ignored_for_exchange_without_one(db, vault):
+    saved = core.add_connection(db, vault, form(passphrase="notneeded"))
+    assert core.load_credentials(db, vault, saved.id).passphrase is None
+
+
+def test_rename_and_edit(db, vault):
+    saved = core.add_connection(db, vault, form())
+    other = core.add_connection(db, vault, form(name="Second", api_key="mx0vglSECOND0000"))
+    edited = core.update_connection(
+        db, saved.id, name="MEXC Futures", market="both", api_base_url="https://api.mexc.com/"
+    )
+    assert (edited.name, edited.market, edited.api_base_url) == (
+        "MEXC Futures",
+        Market.BOTH,
+        "https://api.mexc.com",
+    )
+    with pytest.raises(ValidationError, match="already exists"):
+        core.update_connection(db, other.id, name="mexc futures", market="spot")
+    # keeping its own name (in another case) is fine
+    assert core.update_connection(db, saved.id, name="MEXC FUTURES", market="spot").name == (
+        "MEXC FUTURES"
+    )
+
+
+def test_replace_keys(db, vault):
+    saved = core.add_connection(db, vault, form())
+    updated = core.replace_keys(
+        db, vault, saved.id, api_key="mx0vglNEWKEY9876", secret="NEWSECRET123"
+    )
+    assert updated.key_hint == "…9876"
+    assert core.load_credentials(db, vault, saved.id).secret.reveal() == "NEWSECRET123"
+    with pytest.raises(ValidationError):
+        core.replace_keys(db, vault, saved.id, api_key="", secret="x y")
+    assert core.load_credentials(db, vault, saved.id).secret.reveal() == "NEWSECRET123"
+
+
+def test_delete(db, vault):
+    saved = core.add_connection(db, vault, form())
+    core.delete_connection(db, saved.id)
+    assert core.list_connections(db) == []
+    with pytest.raises(NotFound):
+        core.get_connection(db, saved.id)
+    actions = [row["action"] for row in db.query("SELECT action FROM audit_log")]
+    assert actions[-1] == "connection deleted"
+
+
+def test_audit_log_holds_no_secret(db, vault):
+    saved = core.add_connection(db, vault, form())
+    core.replace_keys(db, vault, saved.id, api_key="mx0vglNEWKEY9876", secret="NEWSECRET123")
+    text = repr(list(db.query("SELECT * FROM audit_log")))
+    assert "NEWSECRET123" not in text
+    assert GOOD["secret"] not in text
