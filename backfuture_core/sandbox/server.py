@@ -1,0 +1,374 @@
+"""The sandbox's HTTP server: one aiohttp server on loopback, in a background thread with its
+own event loop, routing ``/mexc/...`` and ``/kucoin/...`` to the exchange modules, recording
+every request and injecting faults (globally or for one API key)."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote
+
+from backfuture_core.sandbox.kucoin import KucoinApi
+from backfuture_core.sandbox.messages import HTML_504, ExchangeApi, Reply, Request, html_reply
+from backfuture_core.sandbox.mexc import MexcApi
+from backfuture_core.sandbox.world import DEFAULT_ORDER_HISTORY, DemoKey, World, demo_keys
+
+if TYPE_CHECKING:  # aiohttp is imported when the server starts, to keep imports light
+    from aiohttp import web
+
+logger = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+DEFAULT_SEED = 7
+DEFAULT_TIMEOUT_SECONDS = 30.0
+FAULT_PARAMS: dict[str, frozenset[str]] = {
+    "latency": frozenset({"seconds"}),
+    "timeout": frozenset({"seconds"}),
+    "rate_limit": frozenset({"retry_after"}),
+    "server_error": frozenset({"status", "html"}),
+    "maintenance": frozenset(),
+    "malformed_json": frozenset(),
+    "clock_skew": frozenset({"ms"}),
+}
+FAULT_KINDS = tuple(FAULT_PARAMS)
+_MODIFIERS = frozenset({"latency", "clock_skew"})  # combine with each other and with the rest
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    exchange: str  # "mexc" | "kucoin" ("" for an unknown prefix)
+    method: str
+    path: str  # without the exchange prefix, e.g. "/api/v3/account"
+    query: dict[str, str]
+    api_key: str | None
+    status: int
+
+
+@dataclass
+class _Fault:
+    kind: str
+    key: str | None
+    params: dict[str, Any]
+    remaining: int | None  # None = until cleared
+
+
+class Sandbox:
+    """An embedded fake MEXC + KuCoin exchange over real HTTP on 127.0.0.1.
+
+    ``Sandbox(port=0, seed=7, order_history=300)``: port 0 picks a free port; ``order_history``
+    sizes the generated order history (an int, or ``{"main": 10_000}`` per account name);
+    ``keys`` replaces the demo keys. Use ``start()``/``stop()`` or ``with Sandbox() as sb:``.
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        seed: int = DEFAULT_SEED,
+        *,
+        order_history: int | Mapping[str, int] = DEFAULT_ORDER_HISTORY,
+        keys: Iterable[DemoKey] | None = None,
+    ) -> None:
+        self.seed = seed
+        self.world = World(seed, order_history)
+        self._requested_port = port
+        self._port: int | None = None
+        self._lock = threading.Lock()
+        self._keys = {k.api_key: k for k in (demo_keys() if keys is None else keys)}
+        self._requests: list[RequestRecord] = []
+        self._faults: list[_Fault] = []
+        self._apis: dict[str, ExchangeApi] = {
+            "mexc": MexcApi(self.world, self.key),
+            "kucoin": KucoinApi(self.world, self.key),
+        }
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._stopping: asyncio.Event | None = None
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and self._port is not None
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("the sandbox is not started")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def base_url(self, exchange: str) -> str:
+        if exchange not in self._apis:
+            raise ValueError(
+                f"unknown exchange {exchange!r}; the sandbox serves {list(self._apis)}"
+            )
+        return f"{self.url}/{exchange}"
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """A snapshot of the requests served so far, oldest first."""
+        with self._lock:
+            return list(self._requests)
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    @property
+    def keys(self) -> list[DemoKey]:
+        with self._lock:
+            return list(self._keys.values())
+
+    def key(self, api_key: str) -> DemoKey | None:
+        with self._lock:
+            return self._keys.get(api_key)
+
+    def add_key(self, key: DemoKey) -> None:
+        """Add a key, or replace the key with the same api_key."""
+        with self._lock:
+            self._keys[key.api_key] = key
+
+    def set_fault(self, kind: str, *, key: str | None = None, **params: Any) -> None:
+        """Inject a fault for every request (key=None) or only those signed with `key`.
+
+        Kinds and parameters: latency(seconds), timeout(seconds=30: no answer until then or
+        until stop), rate_limit(retry_after=1), server_error(status=502, html=True),
+        maintenance, malformed_json, clock_skew(ms). Every kind takes count=N (only the next
+        N matching requests). Setting a kind again for the same key replaces it.
+        """
+        if kind not in FAULT_PARAMS:
+            raise ValueError(f"unknown fault {kind!r}; expected one of {FAULT_KINDS}")
+        count = params.pop("count", None)
+        unknown = set(params) - FAULT_PARAMS[kind]
+        if unknown:
+            raise ValueError(f"fault {kind!r} takes no parameter(s) {sorted(unknown)}")
+        if count is not None and int(count) < 1:
+            raise ValueError("count must be at least 1")
+        fault = _Fault(kind, key, params, None if count is None else int(count))
+        with self._lock:
+            self._faults = [f for f in self._faults if (f.kind, f.key) != (kind, key)]
+            self._faults.append(fault)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def start(self) -> Sandbox:
+        if self.running:
+            return self
+        ready = threading.Event()
+        errors: list[BaseException] = []
+        self._thread = threading.Thread(
+            target=self._serve, args=(ready, errors), name="backfuture-sandbox", daemon=True
+        )
+        self._thread.start()
+        ready.wait()
+        if errors:
+            self._thread.join()
+            self._thread = None
+            raise RuntimeError(f"the sandbox could not start: {errors[0]}") from errors[0]
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; quick even while a timeout fault holds requests open."""
+        loop, thread, runner = self._loop, self._thread, self._runner
+        if loop is None or thread is None or runner is None or not thread.is_alive():
+            return
+        stopping = self._stopping
+        if stopping is not None:
+            loop.call_soon_threadsafe(stopping.set)
+        future = asyncio.run_coroutine_threadsafe(runner.cleanup(), loop)
+        with contextlib.suppress(Exception):
+            future.result(timeout=5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        self._port = None
+        self._runner = None
+        self._thread = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.url if self._port is not None else "not started"
+        return f"Sandbox({where}, seed={self.seed}, keys={len(self._keys)})"
+
+    # ------------------------------------------------------------------ event loop
+    def _serve(self, ready: threading.Event, errors: list[BaseException]) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._startup())
+        except BaseException as exc:  # reported to start() in the calling thread
+            errors.append(exc)
+            ready.set()
+            loop.close()
+            return
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.close()
+
+    async def _startup(self) -> None:
+        from aiohttp import web
+
+        self._stopping = asyncio.Event()
+        app = web.Application(client_max_size=4 * 1024**2)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        await runner.setup()
+        site = web.TCPSite(runner, HOST, self._requested_port)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self._port = int(runner.addresses[0][1])
+
+    # -------------------------------------------------------------------- requests
+    def _take_faults(self, api_key: str | None) -> list[_Fault]:
+        """The faults that apply to one request: every modifier plus the first other one."""
+        taken: list[_Fault] = []
+        terminal = False
+        with self._lock:
+            for fault in self._faults:
+                if fault.key is not None and fault.key != api_key:
+                    continue
+                if fault.kind not in _MODIFIERS:
+                    if terminal:
+                        continue
+                    terminal = True
+                taken.append(fault)
+                if fault.remaining is not None:
+                    fault.remaining -= 1
+            self._faults = [f for f in self._faults if f.remaining is None or f.remaining > 0]
+        return taken
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
+        path, _, raw_query = request.raw_path.partition("?")
+        _, exchange, rest = (unquote(path) + "/").split("/", 2)
+        api = self._apis.get(exchange)
+        query = dict(parse_qsl(raw_query, keep_blank_values=True))
+        if api is None:
+            self._record("", request.method, unquote(path), query, None, 404)
+            return web.Response(status=404, text="Not Found")
+        body = await request.text()
+        req = Request(
+            method=request.method,
+            path="/" + rest.rstrip("/") if rest.strip("/") else "/",
+            raw_query=raw_query,
+            query=query,
+            headers=request.headers,
+            body=body,
+            remote=request.remote or "",
+            now_ms=int(time.time() * 1000),
+        )
+        api_key = api.api_key_of(req)
+        faults = self._take_faults(api_key)
+        skew = sum(int(f.params.get("ms", 0)) for f in faults if f.kind == "clock_skew")
+        if skew:
+            req = dataclasses.replace(req, now_ms=req.now_ms + skew)
+        delay = sum(float(f.params.get("seconds", 0)) for f in faults if f.kind == "latency")
+        if delay > 0:
+            await asyncio.sleep(delay)
+        terminal = next((f for f in faults if f.kind not in _MODIFIERS), None)
+        reply = await self._reply(api, req, terminal)
+        self._record(exchange, req.method, req.path, query, api_key, reply.status)
+        return web.Response(
+            status=reply.status,
+            text=reply.body,
+            content_type=reply.content_type,
+            headers=reply.headers,
+        )
+
+    async def _reply(self, api: ExchangeApi, req: Request, fault: _Fault | None) -> Reply:
+        kind = fault.kind if fault is not None else None
+        params = fault.params if fault is not None else {}
+        if kind == "timeout":
+            seconds = float(params.get("seconds", DEFAULT_TIMEOUT_SECONDS))
+            if self._stopping is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+            return html_reply(504, HTML_504)
+        if kind == "rate_limit":
+            return api.rate_limited(req, int(params.get("retry_after", 1)))
+        if kind == "server_error":
+            return api.server_error(
+                req, int(params.get("status", 502)), bool(params.get("html", True))
+            )
+        if kind == "maintenance":
+            return api.maintenance(req)
+        try:
+            reply = api.handle(req)
+        except Exception:
+            logger.exception("sandbox: %s %s failed", req.method, req.path)
+            reply = api.server_error(req, 500, html=False)
+        if kind == "malformed_json":
+            reply.body = reply.body[: max(len(reply.body) // 2, 1)]
+            reply.content_type = "application/json"
+        return reply
+
+    def _record(
+        self,
+        exchange: str,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        api_key: str | None,
+        status: int,
+    ) -> None:
+        record = RequestRecord(exchange, method, path, query, api_key, status)
+        with self._lock:
+            self._requests.append(record)
+
+
+_shared: Sandbox | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_sandbox() -> Sandbox:
+    """The process-wide sandbox (demo mode), started on a free port on first use."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or not _shared.running:
+            first = _shared is None
+            _shared = Sandbox().start()
+            if first:
+                atexit.register(_stop_shared)
+        return _shared
+
+
+def _stop_shared() -> None:
+    with _shared_lock:
+        if _shared is not None:
+            _shared.stop()
