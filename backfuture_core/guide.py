@@ -18,11 +18,11 @@ CONNECTION_STEPS = (
 )
 
 PERMISSIONS = (
-    ("Read", "✅ Yes", "So BackFuture can see balances, orders, positions and status."),
-    ("Trade", "✅ Yes", "So the bot can open, add to and close trades."),
-    ("Withdraw", "❌ Never", "This permission must not be given to a trading bot."),
-    ("Futures", "◐ Only if needed", "Only for strategies that work with futures."),
-    ("IP whitelist", "✅ Recommended", "Restricts key usage to approved server IP addresses."),
+    ("Read", "Yes", "So BackFuture can see balances, orders, positions and status."),
+    ("Trade", "Yes", "So the bot can open, add to and close trades."),
+    ("Withdraw", "Never", "This permission must not be given to a trading bot."),
+    ("Futures", "Only if needed", "Only for strategies that work with futures."),
+    ("IP whitelist", "Recommended", "Restricts key usage to approved server IP addresses."),
 )
 
 NAMING_EXAMPLES = (

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from backfuture_core import guide
+from backfuture_core import demo, guide
 from backfuture_core.config import Settings
-from backfuture_core.errors import BackfutureError, VaultError, VaultLocked
-from backfuture_core.models import Connection, Status
+from backfuture_core.errors import CATEGORIES, BackfutureError, VaultError, VaultLocked
+from backfuture_core.models import CheckState, Connection, ConnectionReport, Status
 from backfuture_core.store import open_db
 from backfuture_core.vault import Vault, open_vault, vault_mode
 
@@ -98,6 +98,47 @@ def status_badge(status: Status) -> None:
     st.badge(label, color=color, icon=icon)
 
 
+CHECK_ICONS = {
+    CheckState.PASS: ":material/check_circle:",
+    CheckState.WARN: ":material/warning:",
+    CheckState.FAIL: ":material/cancel:",
+    CheckState.UNKNOWN: ":material/help:",
+    CheckState.SKIPPED: ":material/remove_circle_outline:",
+}
+CHECK_WORDS = {
+    CheckState.PASS: "passed",
+    CheckState.WARN: "warning",
+    CheckState.FAIL: "failed",
+    CheckState.UNKNOWN: "unknown: the exchange does not say",
+    CheckState.SKIPPED: "not needed",
+}
+
+
+def checklist(report: ConnectionReport) -> None:
+    """One line per check: icon, title and state; exchange text only through st.text."""
+    for check in report.checks:
+        with st.container(border=True):
+            st.markdown(
+                f"{CHECK_ICONS[check.state]} **{check.title}** — {CHECK_WORDS[check.state]}"
+            )
+            if check.detail:
+                st.text(check.detail)
+            if check.remedy and check.state in (
+                CheckState.FAIL,
+                CheckState.WARN,
+                CheckState.UNKNOWN,
+            ):
+                st.caption(f"What to do: {check.remedy}")
+
+
+def show_category(category_id: str, reported_ip: str | None = None) -> None:
+    category = CATEGORIES.get(category_id, CATEGORIES["unknown"])
+    text = f"**{category.title}.** {category.cause} {category.remedy}"
+    (st.warning if category.transient else st.error)(text, icon=":material/error:")
+    if reported_ip:
+        st.text(f"The exchange saw the request coming from {reported_ip}.")
+
+
 def connection_label(conn: Connection) -> str:
     """Names are user text: this is used only where Streamlit shows plain text (options)."""
     return f"{conn.name} (demo)" if conn.is_demo and "(demo)" not in conn.name else conn.name
@@ -147,6 +188,20 @@ def guidance(*, steps: bool = True) -> None:
     st.subheader("Naming a connection")
     st.caption(guide.NAMING_ADVICE)
     st.markdown("\n".join(f"- **{name}** — {why}" for name, why in guide.NAMING_EXAMPLES))
+
+
+def start_demo_button(key: str) -> None:
+    """'Start demo': sandbox exchange in this process plus demo connections."""
+    if st.button("Start demo", icon=":material/play_circle:", key=key, type="primary"):
+        with st.spinner("Starting the sandbox exchange…"):
+            added = demo.start_demo(ctx().db, require_vault())
+        st.session_state["demo.flash"] = f"Demo started: {len(added)} demo connections added."
+        st.rerun()
+
+
+def demo_flash() -> None:
+    if message := st.session_state.pop("demo.flash", None):
+        st.success(message, icon=":material/check_circle:")
 
 
 def require_vault() -> Vault:

@@ -14,6 +14,7 @@ st.caption(
 )
 context = _ui.ctx()
 conns = core.list_connections(context.db)
+_ui.demo_flash()
 
 if not conns:
     st.subheader("Connect your first exchange")
@@ -22,6 +23,11 @@ if not conns:
         "exchange, and BackFuture receives only the permissions you grant the API key."
     )
     st.page_link("pages/connections.py", label="Add a connection", icon=":material/add_link:")
+    st.write(
+        "No exchange at hand? The demo adds connections to BackFuture's built-in sandbox "
+        "exchange, so every page works offline and each test outcome can be seen."
+    )
+    _ui.start_demo_button("overview.start_demo")
     _ui.guidance()
     st.stop()
 

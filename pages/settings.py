@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from backfuture_core import store
+from backfuture_core import demo, store
 from backfuture_core import vault as vaults
 from backfuture_core.errors import BackfutureError
 from pages import _ui
@@ -95,6 +95,18 @@ st.dataframe(
     key="settings.paths",
 )
 st.caption("Back up the database and the keyfile separately; either alone cannot reveal keys.")
+
+st.subheader("Demo")
+_ui.demo_flash()
+if demo.has_demo(context.db):
+    st.write("Demo connections use BackFuture's built-in sandbox exchange; no real funds.")
+    if st.button("Remove demo connections", icon=":material/delete:", key="settings.remove_demo"):
+        removed = demo.remove_demo(context.db)
+        st.session_state["demo.flash"] = f"{removed} demo connections removed."
+        st.rerun()
+else:
+    st.write("Add demo connections to explore every page offline, with a sandbox exchange.")
+    _ui.start_demo_button("settings.start_demo")
 
 st.subheader("Activity")
 log = store.audit_log(context.db, limit=50)

@@ -1,0 +1,64 @@
+"""Demo mode: connections to the built-in sandbox exchange that show every test outcome."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from backfuture_core.connections import ConnectionForm, add_connection, list_connections
+from backfuture_core.models import Connection
+from backfuture_core.store import audit, write
+from backfuture_core.vault import Vault
+
+# One connection per outcome a person should see: online (MEXC spot, KuCoin with passphrase and
+# futures), warning (no IP restriction), unsafe (withdrawal enabled), failed (IP refused).
+DEMO_LABELS = (
+    "MEXC Spot Main (demo)",
+    "KuCoin Futures Conservative (demo)",
+    "MEXC No IP Restriction (demo)",
+    "MEXC Withdrawal Enabled (demo)",
+    "MEXC Wrong IP (demo)",
+)
+
+
+def start_demo(db: Database, vault: Vault) -> list[Connection]:
+    """Start the in-process sandbox and add the demo connections (idempotent).
+
+    Demo connections store no base URL: adapters resolve them to the running sandbox, whose
+    port changes with every start of the app.
+    """
+    from backfuture_core.sandbox import (  # lazy: the sandbox is only needed in demo mode
+        demo_keys,
+        shared_sandbox,
+    )
+
+    shared_sandbox()
+    existing = {c.name for c in list_connections(db)}
+    added = []
+    with write(db):
+        for key in demo_keys():
+            if key.label not in DEMO_LABELS or key.label in existing:
+                continue
+            form = ConnectionForm(
+                exchange=key.exchange,
+                name=key.label,
+                api_key=key.api_key,
+                secret=key.secret,
+                passphrase=key.passphrase or "",
+                market=key.market,
+                note=key.note,
+            )
+            added.append(add_connection(db, vault, form, is_demo=True))
+        audit(db, "demo started", detail=f"{len(added)} demo connections added")
+    return added
+
+
+def remove_demo(db: Database) -> int:
+    """Delete every demo connection (with its reports, snapshots and strategies)."""
+    with write(db):
+        count = db.execute("DELETE FROM connections WHERE is_demo = 1").rowcount
+        audit(db, "demo removed", detail=f"{count} demo connections removed")
+    return count
+
+
+def has_demo(db: Database) -> bool:
+    return db.execute("SELECT 1 FROM connections WHERE is_demo = 1 LIMIT 1").fetchone() is not None
