@@ -13,6 +13,7 @@ PAGES = {
     "Exchange accounts": [
         st.Page("pages/connections.py", title="Connections", icon=":material/link:"),
     ],
+    "Strategy": [st.Page("pages/strategy.py", title="Strategy", icon=":material/tune:")],
     "Settings": [
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],

@@ -1,0 +1,373 @@
+"""The shared exchange adapter: ccxt's async clients with BackFuture's safety rules.
+
+One adapter serves one connection for one piece of work (a test, a refresh) and is used as an
+async context manager, so its clients and sessions always close. It builds the ccxt clients it
+needs lazily (spot, and the futures client only for futures work), points them at the
+connection's `api_base_url` (or at the sandbox for demo connections), and routes every call
+through `call()`, which retries only transient failures and turns every error into one
+`ExchangeError` with a category from the seed's table.
+
+Exchange modules subclass `ExchangeAdapter` and hold only their quirks: how to point the URLs,
+their error codes, how their key-info endpoint reads, and which raw endpoints prove a balance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import json
+import random
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+from backfuture_core.errors import ExchangeError
+from backfuture_core.models import Connection, Credentials
+
+SPOT = "spot"
+FUTURES = "futures"
+
+RETRYABLE = frozenset({"exchange_unavailable", "rate_limited"})
+MAX_RETRIES = 3
+REQUEST_TIMEOUT_MS = 10_000
+DEADLINE_S = 25.0
+# ccxt's leaky bucket starts empty, which would space the probes of one test by up to half a
+# second each; a small starting burst lets them leave together while later calls stay throttled.
+BURST_TOKENS = 60
+
+_QUERY = re.compile(r"(https?://[^\s?]+)\?\S*")
+_HTML = re.compile(r"<(?:!doctype|html|head|body)\b.*", re.IGNORECASE | re.DOTALL)
+_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+
+
+T = TypeVar("T")
+
+
+def run_sync(make: Callable[[], Awaitable[T]]) -> T:
+    """Run the coroutine from `make()` to completion from synchronous code (pages, CLI).
+
+    It runs in a fresh event loop on a worker thread, so it works whether or not the caller's
+    thread already has a loop running.
+    """
+
+    async def main() -> T:
+        return await make()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What an exchange's key-info endpoint says about a key; None where it does not say."""
+
+    read: bool | None
+    spot_trade: bool | None
+    futures_trade: bool | None
+    withdraw: bool | None
+    ip_whitelist: tuple[str, ...] | None
+    permissions: tuple[str, ...] = ()
+    expires_in_days: int | None = None
+
+
+@functools.cache
+def _ssl_context():
+    """One verified TLS context for every client: loading the CA bundle costs ~40 ms a time."""
+    import ssl
+
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def sanitize(text: str, limit: int = 300) -> str:
+    """Exchange text made safe to show: no query strings (they carry signatures), bounded."""
+    text = _HTML.sub("", _QUERY.sub(r"\1", str(text))).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_error_body(message: str) -> tuple[str | None, str]:
+    """ccxt formats exchange errors as '<id> <raw body>': recover the body's code and message."""
+    start = message.find("{")
+    if start < 0:
+        return None, message
+    try:
+        body = json.loads(message[start:])
+    except ValueError:
+        return None, message
+    if not isinstance(body, dict):
+        return None, message
+    code = body.get("code")
+    text = body.get("msg") or body.get("message") or ""
+    return (None if code is None else str(code)), str(text)
+
+
+def class_category(exc: BaseException) -> str:
+    """The fallback classification on the ccxt exception class (reference/exchanges.md 0.4)."""
+    import ccxt
+
+    ordered = (
+        (ccxt.InvalidNonce, "clock_skew"),
+        ((ccxt.RateLimitExceeded, ccxt.DDoSProtection), "rate_limited"),
+        (ccxt.AccountSuspended, "account_frozen"),
+        (ccxt.PermissionDenied, "no_permission"),
+        (ccxt.AuthenticationError, "invalid_key"),
+        ((ccxt.NetworkError, ccxt.OperationFailed), "exchange_unavailable"),
+        ((asyncio.TimeoutError, ConnectionError), "exchange_unavailable"),
+    )
+    for classes, category in ordered:
+        if isinstance(exc, classes):
+            return category
+    return "unknown"
+
+
+class ExchangeAdapter:
+    """Base adapter; `create_adapter` picks the exchange's subclass."""
+
+    exchange_id: ClassVar[str] = ""
+    # The exchange's own error codes, checked before the ccxt class (ccxt maps several wrongly).
+    ERROR_CODES: ClassVar[dict[str, str]] = {}
+
+    def __init__(
+        self,
+        connection: Connection,
+        credentials: Credentials,
+        *,
+        markets: dict[str, dict] | None = None,
+        timeout_ms: int = REQUEST_TIMEOUT_MS,
+        deadline_s: float = DEADLINE_S,
+    ) -> None:
+        from backfuture_core.exchanges import get_exchange
+
+        self.connection = connection
+        self.info = get_exchange(connection.exchange)
+        self._credentials = credentials
+        self._clients: dict[str, Any] = {}
+        self._preloaded = dict(markets or {})
+        self.fresh_markets: dict[str, dict] = {}  # downloaded here, for the caller to cache
+        self.timeout_ms = timeout_ms
+        self.deadline_s = deadline_s
+        self.retries = 0  # transient retries made, for tests and benchmarks
+        self.resynced = False
+        self._retry_after: float | None = None
+
+    async def __aenter__(self) -> ExchangeAdapter:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.close()
+
+    # --- clients -------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str | None:
+        if self.connection.api_base_url:
+            return self.connection.api_base_url.rstrip("/")
+        if self.connection.is_demo:
+            from backfuture_core.sandbox import shared_sandbox  # lazy: demo mode only
+
+            return shared_sandbox().base_url(self.connection.exchange)
+        return None
+
+    def ccxt_id(self, market: str) -> str:
+        return self.info.futures_ccxt_id if market == FUTURES else self.info.spot_ccxt_id
+
+    def client(self, market: str = SPOT):
+        """The ccxt async client for `market`, built on first use (credentials revealed here)."""
+        ccxt_id = self.ccxt_id(market)
+        if ccxt_id not in self._clients:
+            self._clients[ccxt_id] = self._build_client(ccxt_id)
+        return self._clients[ccxt_id]
+
+    def _build_client(self, ccxt_id: str):
+        import ccxt.async_support as ccxt_async
+
+        creds = self._credentials
+        config: dict[str, Any] = {
+            "apiKey": creds.api_key.reveal(),
+            "secret": creds.secret.reveal(),
+            "enableRateLimit": True,
+            "timeout": self.timeout_ms,
+            "tokenBucket": {"tokens": BURST_TOKENS},
+            "options": self.client_options(ccxt_id),
+        }
+        if creds.passphrase is not None:
+            config["password"] = creds.passphrase.reveal()
+        if self.connection.proxy:
+            config["httpsProxy"] = self.connection.proxy
+        client = getattr(ccxt_async, ccxt_id)(config)
+        client.timeout_on_exit = 0  # ccxt otherwise sleeps 250 ms in close()
+        client.ssl_context = _ssl_context()
+        client.on_rest_response = self._watch_response(client.on_rest_response)
+        base = self.base_url
+        if base:
+            self.point_urls(client, base)
+        if ccxt_id in self._preloaded:
+            client.set_markets(self._preloaded[ccxt_id])
+        return client
+
+    def _watch_response(self, original):
+        """Remember Retry-After from a 429 (last_response_headers is shared by parallel calls)."""
+
+        def on_rest_response(code, reason, url, method, headers, body, *rest):
+            if code == 429:
+                value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+                try:
+                    self._retry_after = float(value)
+                except (TypeError, ValueError):
+                    self._retry_after = None
+            return original(code, reason, url, method, headers, body, *rest)
+
+        return on_rest_response
+
+    # --- exchange quirks (subclasses) ----------------------------------------------------------
+
+    def client_options(self, ccxt_id: str) -> dict[str, Any]:
+        return {}
+
+    def point_urls(self, client, base: str) -> None:
+        """Send every REST call of `client` to `base` (regional domain, gateway, sandbox)."""
+        raise NotImplementedError
+
+    def error_code_category(self, code: str, message: str) -> str | None:
+        return self.ERROR_CODES.get(code)
+
+    async def key_info(self) -> KeyInfo:
+        raise NotImplementedError
+
+    async def spot_balance(self) -> Any:
+        """One signed call that proves read access to the spot account (no market download)."""
+        raise NotImplementedError
+
+    async def futures_balance(self) -> Any:
+        """One signed call that proves read access to the futures account."""
+        raise NotImplementedError
+
+    # --- calls ---------------------------------------------------------------------------------
+
+    def classify(self, exc: BaseException) -> ExchangeError:
+        """The one error translator: exchange code first, then the ccxt class."""
+        if isinstance(exc, ExchangeError):
+            return exc
+        text = str(exc)
+        code, message = parse_error_body(text)
+        category = self.error_code_category(code, message) if code else None
+        if category is None:
+            category = class_category(exc)
+        if category == "unknown" and isinstance(exc, (TypeError, KeyError, ValueError)):
+            message = "The exchange sent a response BackFuture could not read."
+        reported_ip = None
+        if category == "ip_not_allowed":
+            found = _IPV4.search(message or text)
+            reported_ip = found.group(0) if found else None
+        detail = sanitize(message or text)
+        return ExchangeError(
+            category, detail, exchange=self.info.name, code=code, reported_ip=reported_ip
+        )
+
+    async def call(self, market: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Run ccxt `method` on the `market` client with retries, resync and classification.
+
+        Transient failures (unavailable, rate limited) are retried at most MAX_RETRIES times
+        with jittered back-off, honouring Retry-After, within the deadline; a clock error gets
+        one time resync and one more try; anything else is raised at once as ExchangeError.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.deadline_s
+        client = self.client(market)
+        attempt = 0
+        while True:
+            try:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TimeoutError(f"{method} ran out of time")
+                pending = getattr(client, method)(*args, **kwargs)
+                return self.check_shape(method, await asyncio.wait_for(pending, remaining))
+            except Exception as exc:
+                error = self.classify(exc)
+                wait = self._retry_wait(error, attempt)
+                if error.category.id == "clock_skew" and not self.resynced:
+                    self.resynced = True
+                    await self._resync(client)
+                    continue
+                if wait is None or loop.time() + wait > deadline:
+                    raise error from None
+                attempt += 1
+                self.retries += 1
+                await asyncio.sleep(wait)
+
+    @staticmethod
+    def check_shape(method: str, result: Any) -> Any:
+        # A malformed body reaches us as a raw string; implicit endpoints answer objects.
+        if isinstance(result, str):
+            raise ValueError(f"{method} returned text instead of JSON")
+        return result
+
+    def _retry_wait(self, error: ExchangeError, attempt: int) -> float | None:
+        if error.category.id not in RETRYABLE or attempt >= MAX_RETRIES:
+            return None
+        backoff = 0.2 * 2**attempt * (0.5 + random.random())  # noqa: S311 - jitter, not crypto
+        if error.category.id == "rate_limited" and self._retry_after is not None:
+            retry_after, self._retry_after = self._retry_after, None
+            return max(backoff, retry_after)
+        return backoff
+
+    async def _resync(self, client) -> None:
+        try:
+            await client.load_time_difference()
+        except Exception:
+            return
+        # Every client of this connection signs with the same clock.
+        for other in self._clients.values():
+            other.options["timeDifference"] = client.options.get("timeDifference", 0)
+
+    async def server_time(self) -> int:
+        """The exchange's clock in milliseconds (public, unsigned)."""
+        server_time = await self.call(SPOT, "fetch_time")
+        if not isinstance(server_time, (int, float)):
+            raise self.classify(ValueError("the server time is not a number"))
+        return int(server_time)
+
+    async def load_markets(self, market: str = SPOT) -> dict:
+        """Markets from the preloaded cache, else downloaded once and offered to the caller."""
+        client = self.client(market)
+        if client.markets:
+            return client.markets
+        markets = await self.call(market, "load_markets")
+        self.fresh_markets[self.ccxt_id(market)] = markets
+        return markets
+
+    async def fetch_balance(self, market: str = SPOT) -> dict:
+        await self.load_markets(market)
+        return await self.call(market, "fetch_balance")
+
+    async def fetch_ohlcv(
+        self,
+        symbol: str,
+        timeframe: str,
+        since: int | None = None,
+        limit: int | None = None,
+        market: str = SPOT,
+    ) -> list:
+        await self.load_markets(market)
+        return await self.call(market, "fetch_ohlcv", symbol, timeframe, since, limit)
+
+
+def create_adapter(
+    connection: Connection, credentials: Credentials, **kwargs: Any
+) -> ExchangeAdapter:
+    """The adapter for the connection's exchange (an async context manager)."""
+    from backfuture_core.exchanges import get_exchange
+    from backfuture_core.exchanges.kucoin import KucoinAdapter
+    from backfuture_core.exchanges.mexc import MexcAdapter
+
+    get_exchange(connection.exchange)  # a clear ValidationError for an unknown exchange
+    adapters: dict[str, type[ExchangeAdapter]] = {"mexc": MexcAdapter, "kucoin": KucoinAdapter}
+    return adapters[connection.exchange](connection, credentials, **kwargs)

@@ -1,0 +1,92 @@
+"""KuCoin quirks: ten URL keys, string error codes, the api-key endpoint, passphrase.
+
+KuCoin spot and futures are two ccxt classes (`kucoin`, `kucoinfutures`) over the same signing;
+the spot client reaches the futures account through its `futuresPrivate` API, so a connection
+test needs one client. Options that make ccxt call extra endpoints are turned off.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from backfuture_core.exchanges.base import SPOT, ExchangeAdapter, KeyInfo
+
+# reference/exchanges.md 2.3 (ccxt maps most of these to AuthenticationError).
+KUCOIN_ERROR_CODES = {
+    "400001": "invalid_key",
+    "400002": "clock_skew",
+    "400003": "invalid_key",
+    "400004": "wrong_passphrase",
+    "400005": "invalid_key",
+    "400006": "ip_not_allowed",
+    "400007": "no_permission",
+    "400008": "invalid_key",  # V1/V2 key: create a V3 key
+    "400010": "no_permission",
+    "400303": "no_permission",
+    "411100": "account_frozen",
+    "429000": "rate_limited",
+    "200002": "rate_limited",
+    "500000": "exchange_unavailable",
+    "101030": "no_permission",
+}
+
+
+class KucoinAdapter(ExchangeAdapter):
+    exchange_id = "kucoin"
+    ERROR_CODES: ClassVar[dict[str, str]] = KUCOIN_ERROR_CODES
+
+    def client_options(self, ccxt_id: str) -> dict[str, Any]:
+        types = ["swap"] if ccxt_id == "kucoinfutures" else ["spot"]
+        return {
+            "uta": False,
+            "hf": False,
+            "fetchMarkets": {"types": types, "fetchTickersFees": False},
+        }
+
+    def point_urls(self, client, base: str) -> None:
+        client.urls["api"] = dict.fromkeys(client.urls["api"], base)
+
+    async def load_markets(self, market: str = SPOT) -> dict:
+        client = self.client(market)
+        if client.markets:
+            return client.markets
+        # Margin symbol lists are two signed calls the dashboard never needs.
+        markets = await self.call(market, "load_markets", False, {"marginables": False})
+        self.fresh_markets[self.ccxt_id(market)] = markets
+        return markets
+
+    async def key_info(self) -> KeyInfo:
+        body = await self.call(SPOT, "private_get_user_api_key")
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            raise self.classify(ValueError("api-key answer without data"))
+        raw = data.get("permission")
+        known = isinstance(raw, str)
+        permissions = {p.strip() for p in raw.split(",") if p.strip()} if known else set()
+        ips = data.get("ipWhitelist")
+        return KeyInfo(
+            read=("General" in permissions) if known else None,
+            spot_trade=("Spot" in permissions) if known else None,
+            futures_trade=("Futures" in permissions) if known else None,
+            withdraw=bool(permissions & {"Transfer", "Withdrawal"}) if known else None,
+            ip_whitelist=(
+                tuple(ip.strip() for ip in ips.split(",") if ip.strip())
+                if isinstance(ips, str)
+                else ()
+                if ips is None and known
+                else None
+            ),
+            permissions=tuple(sorted(permissions)),
+        )
+
+    async def spot_balance(self) -> Any:
+        body = await self.call(SPOT, "private_get_accounts", {"type": "trade"})
+        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+            raise self.classify(ValueError("accounts answer without data"))
+        return body
+
+    async def futures_balance(self) -> Any:
+        body = await self.call(SPOT, "futuresprivate_get_account_overview", {"currency": "USDT"})
+        if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+            raise self.classify(ValueError("account overview without data"))
+        return body

@@ -1,0 +1,201 @@
+"""The Strategy page through app.py in demo mode (the sandbox exchange on loopback)."""
+
+from __future__ import annotations
+
+import pytest
+
+from backfuture_core.strategy import PARAMETERS, PRESETS
+from tests.app.conftest import open_page
+
+K = "strategy."
+KUCOIN, MEXC_MAIN, MEXC_WRONG_IP = (
+    "KuCoin Futures Conservative (demo)",
+    "MEXC Spot Main (demo)",
+    "MEXC Wrong IP (demo)",
+)
+SLIDERS = [
+    p.name
+    for p in PARAMETERS
+    if p.unit != "quote" and not p.futures_only and p.name in PRESETS["Balanced"]
+]
+
+
+@pytest.fixture
+def page(app):
+    at = app.button(key="overview.start_demo").click().run()
+    assert not at.exception
+    return open_page(at, "strategy")
+
+
+def choose_connection(at, label):
+    box = at.selectbox(key=K + "connection")
+    return box.select_index(box.options.index(label)).run()
+
+
+def ladder(at):
+    return next(d.value for d in at.dataframe if "Level" in d.value.columns)
+
+
+def errors(at):
+    return [e.value for e in at.error]
+
+
+def readiness_lines(at):
+    return [m.value for m in at.markdown if m.value[:1] in "✓✗"]
+
+
+def test_page_opens_on_the_first_connection_with_a_ladder(page):
+    assert not page.exception
+    assert page.title[0].value == "Strategy"
+    assert "Running a strategy live is not part of BackFuture yet" in page.info[0].value
+    box = page.selectbox(key=K + "connection")
+    assert box.options[box.index] == KUCOIN
+    assert page.radio(key=K + "risk_level").value == "Balanced"
+    assert page.multiselect(key=K + "pairs").value == ["BTC/USDT"]
+    assert "ETH/USDT" in page.multiselect(key=K + "pairs").options
+    assert page.selectbox(key=K + "quote").options[0] == "USDT"
+    table = ladder(page)
+    assert table["Level"].tolist()[:2] == ["Base order", "Reinforcement 1"]
+    assert len(page.get("plotly_chart")) == 1
+    assert errors(page) == []
+
+
+@pytest.mark.parametrize("preset", ["Conservative", "Aggressive"])
+def test_choosing_a_preset_fills_the_sliders(page, preset):
+    at = page.radio(key=K + "risk_level").set_value(preset).run()
+    assert not at.exception
+    assert at.number_input(key=K + "base_order").value == PRESETS[preset]["base_order"]
+    for name in SLIDERS:
+        assert at.slider(key=K + name).value == pytest.approx(PRESETS[preset][name]), name
+    assert at.toggle(key=K + "recovery_enabled").value is PRESETS[preset]["recovery_enabled"]
+    assert at.radio(key=K + "risk_level").value == preset
+
+
+def test_moving_a_slider_changes_the_ladder_and_shows_custom(page):
+    before = ladder(page)
+    at = page.slider(key=K + "reinforcement_count").set_value(3).run()
+    assert not at.exception
+    after = ladder(at)
+    assert (after["Type"] == "Reinforcement").sum() == 3
+    assert (before["Type"] == "Reinforcement").sum() == 7
+    assert at.radio(key=K + "risk_level").value == "Custom"
+    at = at.slider(key=K + "first_step_pct").set_value(4.0).run()
+    assert ladder(at).loc[1, "Drop from entry %"] == pytest.approx(4.0)
+    at = at.slider(key=K + "reinforcement_count").set_value(7).run()
+    at = at.slider(key=K + "first_step_pct").set_value(1.5).run()
+    assert at.radio(key=K + "risk_level").value == "Balanced"
+    assert not at.exception
+
+
+def test_margin_limit_too_small_for_the_ladder_is_an_error(page):
+    at = page.slider(key=K + "margin_limit_pct").set_value(5).run()
+    assert not at.exception
+    problems = errors(at)
+    assert any("Margin limit" in e and "but the margin limit allows" in e for e in problems)
+    assert "✗ **Margin limit fits the balance**" in readiness_lines(at)
+    assert "✗ **Settings valid**" in readiness_lines(at)
+    at = at.text_input(key=K + "name").input("Too tight").run()
+    at = at.button(key=K + "save").click().run()
+    assert not at.exception
+    assert at.selectbox(key=K + "saved").options == []  # refused: nothing saved
+
+
+def test_save_and_load_restore_the_values(page):
+    at = page.slider(key=K + "take_profit_pct").set_value(2.2).run()
+    at = at.multiselect(key=K + "pairs").set_value(["BTC/USDT", "ETH/USDT"]).run()
+    at = at.text_input(key=K + "name").input("Two pairs").run()
+    at = at.button(key=K + "save").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Strategy saved."
+    assert at.selectbox(key=K + "saved").options == ["Two pairs"]
+    at = at.radio(key=K + "risk_level").set_value("Aggressive").run()
+    at = at.multiselect(key=K + "pairs").set_value(["SOL/USDT"]).run()
+    assert at.slider(key=K + "take_profit_pct").value == pytest.approx(2.5)
+    at = at.button(key=K + "load").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Strategy loaded."
+    assert at.slider(key=K + "take_profit_pct").value == pytest.approx(2.2)
+    assert at.multiselect(key=K + "pairs").value == ["BTC/USDT", "ETH/USDT"]
+    assert at.radio(key=K + "risk_level").value == "Custom"
+    assert at.text_input(key=K + "name").value == "Two pairs"
+    # Saving under the loaded name updates it; another strategy may not take the same name.
+    at = at.slider(key=K + "take_profit_pct").set_value(3.0).run()
+    at = at.button(key=K + "save").click().run()
+    assert len(at.selectbox(key=K + "saved").options) == 1
+    at = at.text_input(key=K + "name").input("Copy").run()
+    at = at.button(key=K + "save").click().run()
+    assert len(at.selectbox(key=K + "saved").options) == 2
+    at = at.text_input(key=K + "name").input("TWO PAIRS").run()
+    at = at.button(key=K + "save").click().run()
+    assert any("already has a strategy" in e for e in errors(at))
+    at = at.button(key=K + "delete").click().run()
+    assert not at.exception
+    assert "cannot be undone" in at.warning[-1].value
+    assert len(at.selectbox(key=K + "saved").options) == 2  # not yet
+    at = at.button(key=K + "delete_confirmed").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Strategy deleted."
+    assert len(at.selectbox(key=K + "saved").options) == 1
+
+
+def test_backtest_runs_and_compares_recovery_mode(page):
+    at = page.selectbox(key=K + "days").set_value(7).run()
+    at = at.button(key=K + "run_backtest").click().run()
+    assert not at.exception
+    assert at.status[0].state == "complete"
+    assert at.status[0].label == "Replayed 168 candles."
+    table = next(d.value for d in at.dataframe if "Metric" in d.value.columns)
+    assert list(table.columns) == ["Metric", "With Recovery Mode", "Without Recovery Mode"]
+    for metric in ("Deals closed", "Win rate", "Net profit", "Max drawdown",
+                   "Max floating drawdown", "Reinforcements used", "Time in deals",
+                   "Deals saved by Recovery Mode"):  # fmt: skip
+        assert metric in table["Metric"].tolist()
+    assert len(at.get("plotly_chart")) == 3  # ladder, equity, deals
+    at = at.slider(key=K + "take_profit_pct").set_value(2.0).run()
+    assert not at.exception
+    assert "settings changed" in at.caption[-1].value
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_readiness_panel_lists_every_line(page):
+    lines = readiness_lines(page)
+    assert "✓ **Margin limit fits the balance**" in lines
+    assert "✓ **Settings valid**" in lines
+    assert len(lines) >= 4
+    assert any("The margin limit allows" in t.value for t in page.text)
+    assert not page.exception
+
+
+def test_switching_connection_keeps_unsaved_values_per_connection(page):
+    at = page.slider(key=K + "take_profit_pct").set_value(2.2).run()
+    at = choose_connection(at, MEXC_MAIN)
+    assert not at.exception
+    assert at.slider(key=K + "take_profit_pct").value == pytest.approx(1.5)
+    assert at.radio(key=K + "market").options == ["Spot"]
+    at = choose_connection(at, KUCOIN)
+    assert at.slider(key=K + "take_profit_pct").value == pytest.approx(2.2)
+    at = open_page(open_page(at, "overview"), "strategy")
+    assert at.slider(key=K + "take_profit_pct").value == pytest.approx(2.2)
+    assert not at.exception
+
+
+def test_futures_show_leverage_and_futures_pairs(page):
+    assert "leverage" not in {s.key.removeprefix(K) for s in page.slider}
+    at = page.radio(key=K + "market").set_value("futures").run()
+    assert not at.exception
+    assert at.slider(key=K + "leverage").value == PRESETS["Balanced"]["leverage"]
+    assert at.multiselect(key=K + "pairs").value == ["BTC/USDT:USDT"]
+    assert at.radio(key=K + "risk_level").value == "Balanced"
+    assert "Liquidation price" in ladder(at).columns
+    at = at.slider(key=K + "leverage").set_value(20).run()
+    assert any("liquidated" in w.value or "is high" in w.value for w in at.warning)
+    at = at.radio(key=K + "market").set_value("spot").run()
+    assert at.multiselect(key=K + "pairs").value == ["BTC/USDT"]
+    assert not at.exception
+
+
+def test_exchange_errors_are_shown_not_raised(page):
+    at = choose_connection(page, MEXC_WRONG_IP)
+    assert not at.exception
+    assert any(w.value.startswith("Could not read the balance.") for w in at.warning)
+    assert "✗ **Margin limit fits the balance**" in readiness_lines(at)
