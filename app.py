@@ -12,6 +12,7 @@ PAGES = {
     ],
     "Exchange accounts": [
         st.Page("pages/connections.py", title="Connections", icon=":material/link:"),
+        st.Page("pages/connection_test.py", title="Connection test", icon=":material/rule:"),
     ],
     "Strategy": [st.Page("pages/strategy.py", title="Strategy", icon=":material/tune:")],
     "Settings": [

@@ -1,0 +1,97 @@
+"""Whether a strategy may be enabled on a connection, with the reason for every yes or no."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
+
+from backfuture_core.diagnostics import latest_report
+from backfuture_core.models import CheckState, Connection, ConnectionReport, Status
+
+MAX_TEST_AGE = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Reason:
+    label: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ok: bool
+    reasons: tuple[Reason, ...]
+
+
+def _age(tested_at: str, now: datetime) -> timedelta | None:
+    try:
+        return now - datetime.fromisoformat(tested_at)
+    except ValueError:
+        return None
+
+
+def _recent_test(report: ConnectionReport | None, now: datetime) -> Reason:
+    label = "Recent successful connection test"
+    if report is None:
+        return Reason(label, False, "Run a connection test first.")
+    if report.status not in (Status.ONLINE, Status.WARNING):
+        return Reason(
+            label, False, f"The last test ended {report.status.label}: fix it and test again."
+        )
+    age = _age(report.tested_at, now)
+    if age is None or age > MAX_TEST_AGE:
+        return Reason(label, False, "The last test is older than 7 days: test again.")
+    return Reason(label, True, f"{report.status.label}, tested {report.tested_at}.")
+
+
+def _permission(report: ConnectionReport | None, check_id: str, label: str) -> Reason:
+    check = report.check(check_id) if report is not None else None
+    if check is None:
+        return Reason(label, False, "Not tested yet.")
+    if check.state == CheckState.PASS:
+        return Reason(label, True, check.detail)
+    if check.state == CheckState.UNKNOWN:
+        return Reason(label, False, "The exchange did not confirm it. " + check.remedy)
+    return Reason(label, False, f"{check.detail} {check.remedy}".strip())
+
+
+def _withdrawal(report: ConnectionReport | None, confirmed: bool) -> Reason:
+    label = "Withdrawal disabled"
+    check = report.check("withdrawal_disabled") if report is not None else None
+    if check is None:
+        return Reason(label, False, "Not tested yet.")
+    if check.state == CheckState.PASS:
+        return Reason(label, True, check.detail)
+    if check.state == CheckState.UNKNOWN and confirmed:
+        return Reason(label, True, "Confirmed by you: the exchange does not say.")
+    if check.state == CheckState.UNKNOWN:
+        return Reason(
+            label, False, "The exchange does not say: confirm that withdrawal is disabled."
+        )
+    return Reason(label, False, f"{check.detail} {check.remedy}")
+
+
+def can_enable_strategy(
+    db: Database,
+    connection: Connection,
+    *,
+    market: str | None = None,
+    withdrawal_confirmed: bool = False,
+    now: datetime | None = None,
+) -> Readiness:
+    """Yes only with a recent online or warning test, trade permission, futures permission when
+    the strategy trades futures, and withdrawal disabled (or confirmed when unknown)."""
+    report = latest_report(db, connection.id)
+    now = now or datetime.now(UTC)
+    futures = (market or connection.market.value) == "futures"
+    reasons = [
+        _recent_test(report, now),
+        _permission(report, "trade", "Trade permission"),
+    ]
+    if futures:
+        reasons.append(_permission(report, "futures", "Futures permission"))
+    reasons.append(_withdrawal(report, withdrawal_confirmed))
+    return Readiness(all(r.ok for r in reasons), tuple(reasons))

@@ -1,0 +1,110 @@
+"""Connection test: run the permission checklist for one connection or all of them."""
+
+import pandas as pd
+import streamlit as st
+
+from backfuture_core import connections as core
+from backfuture_core import diagnostics
+from backfuture_core.errors import BackfutureError
+from pages import _ui
+
+st.title("Connection test")
+st.caption(
+    "Checks that each key works and is safe: read and trade allowed, withdrawal disabled, "
+    "futures when needed, IP restricted."
+)
+context = _ui.ctx()
+vault = _ui.require_vault()
+conns = core.list_connections(context.db)
+if not conns:
+    st.info("There is no connection to test yet.", icon=":material/info:")
+    st.page_link("pages/connections.py", label="Add a connection", icon=":material/add_link:")
+    st.stop()
+
+by_id = {c.id: c for c in conns}
+selected_id = st.selectbox(
+    "Connection",
+    list(by_id),
+    format_func=lambda i: _ui.connection_label(by_id[i]),
+    key="test.connection",
+)
+one, every = st.columns(2)
+run_one = one.button("Test connection", type="primary", key="test.run_one", width="stretch")
+run_all = every.button(f"Test all {len(conns)} connections", key="test.run_all", width="stretch")
+
+if run_one or run_all:
+    targets = conns if run_all else [by_id[selected_id]]
+    with st.status(f"Testing {len(targets)} connection(s)…", expanded=True) as progress:
+        st.write("Contacting the exchanges; every check runs at the same time.")
+        try:
+            pairs = [(c, core.load_credentials(context.db, vault, c.id)) for c in targets]
+            reports = diagnostics.run_many(pairs)
+            for conn, report in zip(targets, reports, strict=True):
+                diagnostics.save_report(context.db, conn.id, report)
+            del pairs  # credentials leave memory with this run
+            failed = sum(r.status.value in ("failed", "unsafe") for r in reports)
+            progress.update(
+                label=f"Tested {len(reports)} connection(s): {failed} need attention.",
+                state="error" if failed else "complete",
+                expanded=False,
+            )
+        except BackfutureError as exc:
+            progress.update(label="The test could not run.", state="error")
+            _ui.show_error(exc)
+    if run_all:
+        st.session_state["test.summary"] = True
+
+if st.session_state.get("test.summary"):
+    latest = core.list_connections(context.db)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Connection": _ui.connection_label(c),
+                    "Status": _ui.STATUS_BADGES[c.status][0],
+                    "Last tested": c.last_tested_at,
+                }
+                for c in latest
+            ]
+        ),
+        hide_index=True,
+        key="test.summary_table",
+    )
+
+conn = core.get_connection(context.db, selected_id)
+report = diagnostics.latest_report(context.db, conn.id)
+st.subheader("Checklist")
+st.text(_ui.connection_label(conn))
+if report is None:
+    st.info("Not tested yet. Press 'Test connection'.", icon=":material/info:")
+    st.stop()
+_ui.status_badge(report.status)
+st.caption(f"Tested {report.tested_at} in {report.duration_ms} ms.")
+if report.error_category:
+    _ui.show_category(report.error_category, report.reported_ip)
+_ui.checklist(report)
+st.download_button(
+    "Download report (JSON, no secrets)",
+    diagnostics.report_json(report),
+    file_name=f"backfuture-report-{conn.id}.json",
+    mime="application/json",
+    key="test.download",
+)
+history = diagnostics.report_history(context.db, conn.id)
+if len(history) > 1:
+    st.subheader("Test history")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Tested": r.tested_at,
+                    "Status": r.status.label,
+                    "Problem": r.error_category or "",
+                    "Duration (ms)": r.duration_ms,
+                }
+                for r in history
+            ]
+        ),
+        hide_index=True,
+        key="test.history",
+    )

@@ -1,0 +1,129 @@
+"""The Connection test page through app.py, in demo mode (the sandbox exchange on loopback)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from backfuture_core import connections as core
+from backfuture_core import diagnostics
+from backfuture_core.store import open_db
+from tests.app.conftest import open_page
+
+MAIN, NO_IP, WITHDRAW, WRONG_IP, KUCOIN = (
+    "MEXC Spot Main (demo)",
+    "MEXC No IP Restriction (demo)",
+    "MEXC Withdrawal Enabled (demo)",
+    "MEXC Wrong IP (demo)",
+    "KuCoin Futures Conservative (demo)",
+)
+
+
+@pytest.fixture
+def page(app):
+    at = app.button(key="overview.start_demo").click().run()
+    assert not at.exception
+    return open_page(at, "connection_test")
+
+
+def choose(at, label):
+    box = at.selectbox(key="test.connection")
+    return box.select_index(box.options.index(label)).run()
+
+
+def checklist_lines(at) -> dict[str, str]:
+    """Check title -> state word, as the user reads the checklist."""
+    lines = {}
+    for md in at.markdown:
+        if " — " in md.value and md.value.startswith(":material/"):
+            title, state = md.value.split("**")[1], md.value.split(" — ", 1)[1]
+            lines[title] = state
+    return lines
+
+
+def badges(at) -> list[str]:
+    return [
+        m.value.split("] ", 1)[0].rsplit(" ", 1)[-1].rstrip("]")
+        for m in at.markdown
+        if "-badge[" in m.value
+    ]
+
+
+def statuses(settings) -> dict[str, str]:
+    db = open_db(settings.db_path)
+    try:
+        return {c.name: c.status.value for c in core.list_connections(db)}
+    finally:
+        db.close()
+
+
+def test_without_connections_the_page_points_to_adding_one(app):
+    at = open_page(app, "connection_test")
+    assert not at.exception
+    assert "no connection to test" in at.info[0].value
+    assert not at.button  # nothing to press until a connection exists
+
+
+def test_untested_connection_invites_a_test(page):
+    assert not page.exception
+    assert any("Not tested yet" in i.value for i in page.info)
+
+
+def test_one_healthy_connection_goes_online_with_a_green_checklist(page, settings):
+    at = choose(page, MAIN)
+    at = at.button(key="test.run_one").click().run()
+    assert not at.exception
+    lines = checklist_lines(at)
+    assert lines["API Key valid"] == "passed"
+    assert lines["Withdrawal disabled"] == "passed"
+    assert lines["IP restriction"] == "passed"
+    assert lines["Futures permission"] == "not needed"
+    assert badges(at)[:1] == ["Online"]
+    assert statuses(settings)[MAIN] == "online"
+    assert statuses(settings)[NO_IP] == "untested"  # only the chosen one was tested
+
+
+def test_test_all_shows_every_outcome_and_the_failure_remedy(page, settings):
+    at = page.button(key="test.run_all").click().run()
+    assert not at.exception
+    assert statuses(settings) == {
+        MAIN: "online",
+        KUCOIN: "online",
+        NO_IP: "warning",
+        WITHDRAW: "unsafe",
+        WRONG_IP: "failed",
+    }
+    summary = at.dataframe[0].value
+    assert len(summary) == 5
+    at = choose(at, WRONG_IP)
+    lines = checklist_lines(at)
+    assert lines["IP restriction"] == "failed"
+    assert lines["Read permission"].startswith("unknown")  # not confirmed is never green
+    assert any("IP not allowed" in e.value for e in at.error)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Add the correct server IP to the exchange whitelist." in captions
+    assert any("127.0.0.1" in t.value for t in at.text)  # the IP the exchange reported
+
+    at = choose(at, WITHDRAW)
+    assert checklist_lines(at)["Withdrawal disabled"] == "failed"
+    assert badges(at)[:1] == ["Unsafe"]
+
+
+def test_history_and_download_hold_no_secret(page, settings):
+    at = choose(page, KUCOIN)
+    at = at.button(key="test.run_one").click().run()
+    at = at.button(key="test.run_one").click().run()
+    assert not at.exception
+    history = next(d.value for d in at.dataframe if "Duration (ms)" in d.value.columns)
+    assert len(history) == 2
+    assert at.get("download_button")[0].proto.label.startswith("Download report")
+    db = open_db(settings.db_path)
+    try:
+        conn = core.find_connection(db, KUCOIN)
+        text = diagnostics.report_json(diagnostics.latest_report(db, conn.id))
+    finally:
+        db.close()
+    assert json.loads(text)["status"] == "online"
+    for secret in ("demo-kucoin-futures-secret-not-real", "demo-passphrase-1"):
+        assert secret not in text
