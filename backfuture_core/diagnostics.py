@@ -18,7 +18,13 @@ from sqlite_utils import Database
 
 from backfuture_core.connections import set_status
 from backfuture_core.errors import CATEGORIES, BackfutureError, ExchangeError
-from backfuture_core.exchanges.base import ExchangeAdapter, KeyInfo, create_adapter, run_sync
+from backfuture_core.exchanges.base import (
+    SPOT,
+    ExchangeAdapter,
+    KeyInfo,
+    create_adapter,
+    run_sync,
+)
 from backfuture_core.models import (
     CHECK_IDS,
     Check,
@@ -75,20 +81,17 @@ async def _outcome(coro) -> Outcome:
         return exc
 
 
-async def _timed_server_time(adapter: ExchangeAdapter) -> tuple[Outcome, int | None]:
-    before = time.time() * 1000
-    result = await _outcome(adapter.server_time())
-    if isinstance(result, ExchangeError):
-        return result, None
-    after = time.time() * 1000
-    return result, int(result - (before + after) / 2)
+async def _probe_clock(adapter: ExchangeAdapter) -> tuple[Outcome, int | None]:
+    result = await _outcome(adapter.clock_offset())
+    return (result, None) if isinstance(result, ExchangeError) else result
 
 
 async def probe(adapter: ExchangeAdapter) -> Probes:
     """Ask everything a test needs at once: one round trip when the exchange is healthy."""
     market = adapter.connection.market
+    adapter.client(SPOT)  # import ccxt and build the client before the clock is timed
     (server, skew), key, spot, futures = await asyncio.gather(
-        _timed_server_time(adapter),
+        _probe_clock(adapter),
         _outcome(adapter.key_info()),
         _outcome(adapter.spot_balance()) if market.has_spot else _none(),
         _outcome(adapter.futures_balance()) if market.has_futures else _none(),
@@ -347,9 +350,8 @@ async def run_async(
 ) -> ConnectionReport:
     started = time.perf_counter()
     try:
-        adapter = create_adapter(
-            connection, credentials, deadline_s=TEST_DEADLINE_S, **adapter_options
-        )
+        options = {"deadline_s": TEST_DEADLINE_S, **adapter_options}
+        adapter = create_adapter(connection, credentials, **options)
         async with adapter:
             probes = await probe(adapter)
     except BackfutureError as exc:

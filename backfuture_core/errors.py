@@ -94,8 +94,8 @@ CATEGORIES: dict[str, ErrorCategory] = {
         ErrorCategory(
             "wrong_passphrase",
             "Wrong passphrase",
-            "The passphrase does not match the one set when the API key was created.",
-            "Enter the passphrase again with 'Replace keys', or create a new key.",
+            "The passphrase, or the Secret Key it is checked with, does not match the API key.",
+            "Enter the Passphrase and Secret Key again with 'Replace keys', or create a new key.",
         ),
         ErrorCategory(
             "no_trading_permission",

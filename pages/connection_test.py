@@ -56,6 +56,10 @@ if run_one or run_all:
 
 if st.session_state.get("test.summary"):
     latest = core.list_connections(context.db)
+    counts = [
+        (label, sum(c.status == s for c in latest)) for s, (label, *_) in _ui.STATUS_BADGES.items()
+    ]
+    st.markdown("**All connections:** " + ", ".join(f"{n} {label}" for label, n in counts if n))
     st.dataframe(
         pd.DataFrame(
             [

@@ -19,6 +19,7 @@ import functools
 import json
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
@@ -151,6 +152,7 @@ class ExchangeAdapter:
         self.deadline_s = deadline_s
         self.retries = 0  # transient retries made, for tests and benchmarks
         self.resynced = False
+        self._resync_lock = asyncio.Lock()  # concurrent probes share the one resync
         self._retry_after: float | None = None
 
     async def __aenter__(self) -> ExchangeAdapter:
@@ -272,7 +274,14 @@ class ExchangeAdapter:
             category, detail, exchange=self.info.name, code=code, reported_ip=reported_ip
         )
 
-    async def call(self, market: str, method: str, *args: Any, **kwargs: Any) -> Any:
+    async def call(
+        self,
+        market: str,
+        method: str,
+        *args: Any,
+        on_attempt: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """Run ccxt `method` on the `market` client with retries, resync and classification.
 
         Transient failures (unavailable, rate limited) are retried at most MAX_RETRIES times
@@ -283,8 +292,11 @@ class ExchangeAdapter:
         deadline = loop.time() + self.deadline_s
         client = self.client(market)
         attempt = 0
+        clock_retried = False
         while True:
             try:
+                if on_attempt is not None:
+                    on_attempt()
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     raise TimeoutError(f"{method} ran out of time")
@@ -293,9 +305,12 @@ class ExchangeAdapter:
             except Exception as exc:
                 error = self.classify(exc)
                 wait = self._retry_wait(error, attempt)
-                if error.category.id == "clock_skew" and not self.resynced:
-                    self.resynced = True
-                    await self._resync(client)
+                if error.category.id == "clock_skew" and not clock_retried:
+                    clock_retried = True
+                    async with self._resync_lock:
+                        if not self.resynced:
+                            self.resynced = True
+                            await self._resync(client)
                     continue
                 if wait is None or loop.time() + wait > deadline:
                     raise error from None
@@ -313,7 +328,7 @@ class ExchangeAdapter:
     def _retry_wait(self, error: ExchangeError, attempt: int) -> float | None:
         if error.category.id not in RETRYABLE or attempt >= MAX_RETRIES:
             return None
-        backoff = 0.2 * 2**attempt * (0.5 + random.random())  # noqa: S311 - jitter, not crypto
+        backoff = 0.2 * 2**attempt * (0.5 + random.random())  # jitter, not crypto
         if error.category.id == "rate_limited" and self._retry_after is not None:
             retry_after, self._retry_after = self._retry_after, None
             return max(backoff, retry_after)
@@ -328,12 +343,23 @@ class ExchangeAdapter:
         for other in self._clients.values():
             other.options["timeDifference"] = client.options.get("timeDifference", 0)
 
-    async def server_time(self) -> int:
-        """The exchange's clock in milliseconds (public, unsigned)."""
-        server_time = await self.call(SPOT, "fetch_time")
+    async def clock_offset(self) -> tuple[int, int]:
+        """The exchange's clock and its offset from ours, in milliseconds (public, unsigned).
+
+        The offset is taken around the attempt that answered, so a retried request (rate limit,
+        5xx) does not look like a slow clock.
+        """
+        started = 0.0
+
+        def mark_attempt() -> None:
+            nonlocal started
+            started = time.time() * 1000
+
+        server_time = await self.call(SPOT, "fetch_time", on_attempt=mark_attempt)
         if not isinstance(server_time, (int, float)):
             raise self.classify(ValueError("the server time is not a number"))
-        return int(server_time)
+        ended = time.time() * 1000
+        return int(server_time), int(server_time - (started + ended) / 2)
 
     async def load_markets(self, market: str = SPOT) -> dict:
         """Markets from the preloaded cache, else downloaded once and offered to the caller."""

@@ -29,6 +29,7 @@ MEXC_ERROR_CODES = {
     "602": "invalid_key",
     "1000": "invalid_key",
     "10073": "clock_skew",
+    "513": "clock_skew",  # "Invalid request(for open api serves time more or less than 10 s)"
     "406": "ip_not_allowed",
     "701": "no_permission",
     "702": "no_permission",
