@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import queue
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -359,20 +361,38 @@ async def run_async(
     return make_report(probes, connection, int((time.perf_counter() - started) * 1000))
 
 
-async def run_many_async(
-    pairs: Sequence[tuple[Connection, Credentials]],
-) -> list[ConnectionReport]:
-    return list(await asyncio.gather(*(run_async(c, creds) for c, creds in pairs)))
-
-
 def run(connection: Connection, credentials: Credentials) -> ConnectionReport:
     """Test one connection (from synchronous code)."""
     return run_sync(lambda: run_async(connection, credentials))
 
 
+def run_each(
+    pairs: Sequence[tuple[Connection, Credentials]],
+) -> Iterator[tuple[int, ConnectionReport]]:
+    """Test several connections at once, yielding (index, report) as each one finishes, so a
+    page can show progress while the slowest exchange is still answering."""
+    done: queue.Queue[tuple[int, ConnectionReport]] = queue.Queue()
+
+    async def one(index: int, connection: Connection, credentials: Credentials) -> None:
+        try:
+            report = await run_async(connection, credentials)
+        except Exception as exc:  # a report for every connection, whatever happens
+            report = failure_report(connection, BackfutureError(f"The test crashed: {exc!r}"))
+        done.put((index, report))
+
+    async def every() -> None:
+        await asyncio.gather(*(one(i, c, creds) for i, (c, creds) in enumerate(pairs)))
+
+    worker = threading.Thread(target=asyncio.run, args=(every(),), daemon=True)
+    worker.start()
+    for _ in pairs:
+        yield done.get()
+    worker.join()
+
+
 def run_many(pairs: Sequence[tuple[Connection, Credentials]]) -> list[ConnectionReport]:
     """Test several connections at once; the reports come back in the same order."""
-    return run_sync(lambda: run_many_async(pairs)) if pairs else []
+    return [report for _, report in sorted(run_each(pairs), key=lambda item: item[0])]
 
 
 # --- Storage -----------------------------------------------------------------------------------

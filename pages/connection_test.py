@@ -38,13 +38,14 @@ if run_one or run_all:
         st.write("Contacting the exchanges; every check runs at the same time.")
         try:
             pairs = [(c, core.load_credentials(context.db, vault, c.id)) for c in targets]
-            reports = diagnostics.run_many(pairs)
-            for conn, report in zip(targets, reports, strict=True):
-                diagnostics.save_report(context.db, conn.id, report)
+            failed = 0
+            for index, report in diagnostics.run_each(pairs):
+                diagnostics.save_report(context.db, targets[index].id, report)
+                st.text(f"{_ui.connection_label(targets[index])}: {report.status.label}")
+                failed += report.status.value in ("failed", "unsafe")
             del pairs  # credentials leave memory with this run
-            failed = sum(r.status.value in ("failed", "unsafe") for r in reports)
             progress.update(
-                label=f"Tested {len(reports)} connection(s): {failed} need attention.",
+                label=f"Tested {len(targets)} connection(s): {failed} need attention.",
                 state="error" if failed else "complete",
                 expanded=False,
             )
