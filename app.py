@@ -14,6 +14,10 @@ PAGES = {
         st.Page("pages/connections.py", title="Connections", icon=":material/link:"),
         st.Page("pages/connection_test.py", title="Connection test", icon=":material/rule:"),
     ],
+    "Portfolio": [
+        st.Page("pages/balances.py", title="Balances", icon=":material/account_balance_wallet:"),
+        st.Page("pages/orders.py", title="Orders", icon=":material/receipt_long:"),
+    ],
     "Strategy": [st.Page("pages/strategy.py", title="Strategy", icon=":material/tune:")],
     "Settings": [
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),

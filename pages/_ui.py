@@ -144,8 +144,13 @@ def connection_label(conn: Connection) -> str:
     return f"{conn.name} (demo)" if conn.is_demo and "(demo)" not in conn.name else conn.name
 
 
-def connections_frame(conns: list[Connection], exchange_names: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame(
+def connections_frame(
+    conns: list[Connection],
+    exchange_names: dict[str, str],
+    values: dict[int, float] | None = None,
+) -> pd.DataFrame:
+    """One row per connection; with `values` (id -> USDT), a "Value (USDT)" column after Status."""
+    frame = pd.DataFrame(
         [
             {
                 "Connection": connection_label(c),
@@ -172,6 +177,9 @@ def connections_frame(conns: list[Connection], exchange_names: dict[str, str]) -
             "Updated",
         ],
     )
+    if values is not None:
+        frame.insert(5, "Value (USDT)", [values.get(c.id, float("nan")) for c in conns])
+    return frame
 
 
 def guidance(*, steps: bool = True) -> None:

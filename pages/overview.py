@@ -3,6 +3,7 @@
 import streamlit as st
 
 from backfuture_core import connections as core
+from backfuture_core import portfolio
 from backfuture_core.exchanges import SUPPORTED
 from pages import _ui
 
@@ -35,4 +36,10 @@ counts = {s: sum(c.status == s for c in conns) for s in _ui.STATUS_BADGES}
 columns = st.columns(len(counts))
 for column, (status, count) in zip(columns, counts.items(), strict=True):
     column.metric(_ui.STATUS_BADGES[status][0], count)
-st.dataframe(_ui.connections_frame(conns, NAMES), hide_index=True, key="overview.table")
+st.dataframe(
+    _ui.connections_frame(conns, NAMES, portfolio.latest_values(context.db)),
+    hide_index=True,
+    key="overview.table",
+    column_config={"Value (USDT)": st.column_config.NumberColumn(format="%.2f")},
+)
+st.caption("Values are from each connection's latest balance refresh (Balances page).")

@@ -222,6 +222,12 @@ class MexcApi:
             ("GET", "/api/v1/private/order/list/open_orders"): Route(
                 self.contract_open_orders, contract, "CONTRACT_DEAL_READ"
             ),
+            ("GET", "/api/v1/private/order/list/history_orders"): Route(
+                self.contract_open_orders, contract, "CONTRACT_DEAL_READ"
+            ),
+            ("GET", "/api/v1/private/order/list/order_deals"): Route(
+                self.contract_open_orders, contract, "CONTRACT_DEAL_READ"
+            ),
         }
 
     # ------------------------------------------------------------------ dispatching
@@ -948,4 +954,6 @@ class MexcApi:
         return json_reply({"success": True, "code": 0, "data": data})
 
     def contract_open_orders(self, req: Request, key: DemoKey | None) -> Reply:
+        """Open orders, order history and fills of the contract account: the demo world trades
+        futures through no order, so all three lists are empty."""
         return json_reply({"success": True, "code": 0, "data": []})

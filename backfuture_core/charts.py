@@ -1,0 +1,238 @@
+"""Plotly figures for the balances and orders pages.
+
+Pure functions of the `portfolio` frames (and candles); no Streamlit here. Every builder
+returns a figure also for an empty frame: an empty chart with a short note in the middle.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from backfuture_core.portfolio import STABLECOINS, allocation
+from backfuture_core.strategy_charts import BASE_LAYOUT
+
+SIDE_COLORS = {"buy": "#2ca02c", "sell": "#d62728"}
+PRICE_COLOR = "#34495e"
+STATUS_SYMBOLS = {"open": "circle-open", "closed": "circle", "canceled": "x-thin-open"}
+OTHERS_SHARE = 0.01  # assets under 1 % of the total are grouped as "Others" in the donut
+
+
+# The legend goes under the plot: above it, a legend of several entries covers the title.
+LAYOUT: dict = {
+    **BASE_LAYOUT,
+    "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+    "legend": {"orientation": "h", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0},
+}
+
+
+def _layout(fig: go.Figure, title: str, **extra) -> go.Figure:
+    fig.update_layout(**{**LAYOUT, "title": title, **extra})
+    return fig
+
+
+def _empty(title: str, note: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=note, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title)
+
+
+def allocation_figure(balances: pd.DataFrame) -> go.Figure:
+    """Donut of the value per asset (all connections and markets together); assets without
+    a price are left out (they have no value to show)."""
+    title = "Allocation (USDT value)"
+    by_asset = allocation(balances)
+    total = float(by_asset["value"].sum()) if len(by_asset) else 0.0
+    if total <= 0:
+        return _empty(title, "No priced balances to show.")
+    small = by_asset["value"] < total * OTHERS_SHARE
+    if small.sum() > 1:
+        others = pd.DataFrame([{"asset": "Others", "value": by_asset.loc[small, "value"].sum()}])
+        by_asset = pd.concat([by_asset[~small], others], ignore_index=True)
+    fig = go.Figure(
+        go.Pie(
+            labels=by_asset["asset"],
+            values=by_asset["value"],
+            hole=0.55,
+            sort=False,
+            textinfo="label+percent",
+            hovertemplate="%{label}: %{value:,.2f} USDT (%{percent})<extra></extra>",
+        )
+    )
+    fig.add_annotation(
+        text=f"{total:,.0f}<br>USDT", showarrow=False, x=0.5, y=0.5, font={"size": 16}
+    )
+    return _layout(fig, title, showlegend=False)
+
+
+def total_history(history: pd.DataFrame) -> pd.DataFrame:
+    """taken_at -> total value over every connection, each connection counting with its
+    latest snapshot at that moment."""
+    if history.empty:
+        return pd.DataFrame({"taken_at": pd.Series(dtype="datetime64[ns, UTC]"), "total_usdt": []})
+    wide = history.pivot_table(
+        index="taken_at", columns="connection_id", values="total_usdt", aggfunc="last"
+    ).ffill()
+    return wide.sum(axis=1, min_count=1).rename("total_usdt").reset_index()
+
+
+def value_history_figure(history: pd.DataFrame) -> go.Figure:
+    """One line per connection from the balance snapshots, plus their total when there are
+    several connections."""
+    title = "Value history (USDT)"
+    if history.empty:
+        return _empty(title, "No snapshots yet: each refresh adds one.")
+    fig = go.Figure()
+    for (_, name), rows in history.groupby(["connection_id", "connection"], sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=rows["taken_at"], y=rows["total_usdt"], mode="lines+markers", name=str(name)
+            )
+        )
+    if history["connection_id"].nunique() > 1:
+        total = total_history(history)
+        fig.add_trace(
+            go.Scatter(
+                x=total["taken_at"],
+                y=total["total_usdt"],
+                mode="lines+markers",
+                name="All connections",
+                line={"color": PRICE_COLOR, "width": 3},
+            )
+        )
+    fig.update_yaxes(title="USDT")
+    return _layout(fig, title)
+
+
+def pnl_figure(positions: pd.DataFrame) -> go.Figure:
+    """Unrealised PnL per open position (green gain, red loss)."""
+    title = "Unrealised PnL per position (USDT)"
+    if positions.empty:
+        return _empty(title, "No open positions.")
+    labels = positions["symbol"] + " " + positions["side"]
+    if positions["connection"].nunique() > 1:
+        labels = positions["connection"] + ": " + labels
+    pnl = positions["unrealized_pnl"].fillna(0.0)
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=pnl,
+            marker_color=[SIDE_COLORS["buy"] if v >= 0 else SIDE_COLORS["sell"] for v in pnl],
+            hovertemplate="%{x}: %{y:,.2f} USDT<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title="USDT", zeroline=True)
+    return _layout(fig, title)
+
+
+def orders_on_price_figure(
+    candles: pd.DataFrame | None, orders: pd.DataFrame, trades: pd.DataFrame, symbol: str
+) -> go.Figure:
+    """The pair's closing price from candles, with its orders (at their limit or average
+    price, by side; hollow = open, x = cancelled) and its fills on top."""
+    title = f"{symbol}: orders and fills on the price"
+    orders = orders[orders["symbol"] == symbol]
+    trades = trades[trades["symbol"] == symbol]
+    has_candles = candles is not None and not candles.empty
+    if not has_candles and orders.empty and trades.empty:
+        return _empty(title, "No price, orders or fills for this pair in the period.")
+    fig = go.Figure()
+    if has_candles:
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(candles["timestamp"], unit="ms", utc=True),
+                y=candles["close"],
+                mode="lines",
+                name="Price",
+                line={"color": PRICE_COLOR, "width": 1.5},
+            )
+        )
+    for side, rows in orders.groupby("side"):
+        price = rows["price"].where(rows["price"] > 0, rows["average"])
+        fig.add_trace(
+            go.Scatter(
+                x=rows["time"],
+                y=price,
+                mode="markers",
+                name=f"{str(side).title()} orders",
+                marker={
+                    "color": SIDE_COLORS.get(str(side), "#7f7f7f"),
+                    "symbol": [STATUS_SYMBOLS.get(s, "circle") for s in rows["status"]],
+                    "size": 8,
+                    "line": {"width": 1.5},
+                },
+                customdata=rows[["status", "amount"]],
+                hovertemplate="%{x}<br>%{y:,.8g}<br>%{customdata[0]}, amount "
+                "%{customdata[1]:,.8g}<extra></extra>",
+            )
+        )
+    for side, rows in trades.groupby("side"):
+        fig.add_trace(
+            go.Scatter(
+                x=rows["time"],
+                y=rows["price"],
+                mode="markers",
+                name=f"{str(side).title()} fills",
+                marker={
+                    "color": SIDE_COLORS.get(str(side), "#7f7f7f"),
+                    "symbol": "triangle-up" if side == "buy" else "triangle-down",
+                    "size": 10,
+                },
+                customdata=rows[["amount"]],
+                hovertemplate="%{x}<br>%{y:,.8g}<br>amount %{customdata[0]:,.8g}<extra></extra>",
+            )
+        )
+    fig.update_yaxes(title="Price")
+    return _layout(fig, title)
+
+
+def volume_by_pair_figure(trades: pd.DataFrame) -> go.Figure:
+    """Filled volume per pair (in the pair's quote currency), split by side."""
+    title = "Volume by pair"
+    if trades.empty:
+        return _empty(title, "No fills in the period.")
+    volume = trades.groupby(["symbol", "quote", "side"], as_index=False)["cost"].sum()
+    order = volume.groupby("symbol")["cost"].sum().sort_values(ascending=False).index
+    fig = go.Figure()
+    for side, rows in volume.groupby("side"):
+        fig.add_trace(
+            go.Bar(
+                x=rows["symbol"],
+                y=rows["cost"],
+                name=str(side).title(),
+                marker_color=SIDE_COLORS.get(str(side), "#7f7f7f"),
+                customdata=rows[["quote"]],
+                hovertemplate="%{x}: %{y:,.2f} %{customdata[0]}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(categoryorder="array", categoryarray=list(order))
+    fig.update_yaxes(title="Volume (quote currency)")
+    return _layout(fig, title, barmode="stack")
+
+
+def buy_sell_figure(trades: pd.DataFrame) -> go.Figure:
+    """Bought versus sold volume per day, for pairs quoted in a USD stablecoin (volumes in
+    other quote currencies cannot be added to them)."""
+    title = "Buy versus sell (USD stablecoin pairs)"
+    usd = trades[trades["quote"].isin(STABLECOINS)]
+    if usd.empty:
+        return _empty(title, "No fills in USD stablecoin pairs in the period.")
+    day = usd["time"].dt.floor("D")
+    daily = usd.assign(day=day).groupby(["day", "side"], as_index=False)["cost"].sum()
+    fig = go.Figure()
+    for side in ("buy", "sell"):
+        rows = daily[daily["side"] == side]
+        fig.add_trace(
+            go.Bar(
+                x=rows["day"],
+                y=rows["cost"] if side == "buy" else -rows["cost"],
+                name="Bought" if side == "buy" else "Sold",
+                marker_color=SIDE_COLORS[side],
+                customdata=rows[["cost"]],
+                hovertemplate="%{x|%Y-%m-%d}: %{customdata[0]:,.2f}<extra></extra>",
+            )
+        )
+    fig.update_yaxes(title="Volume (USD)", zeroline=True)
+    return _layout(fig, title, barmode="relative")

@@ -1,0 +1,96 @@
+"""Balances: value totals, assets valued in USDT, allocation, value history and positions."""
+
+import math
+
+import streamlit as st
+
+from backfuture_core import charts
+from backfuture_core import portfolio as core
+from backfuture_core.connections import list_connections
+from pages import _ui
+
+K, ALL = "balances.", 0
+st.title("Balances")
+context, vault = _ui.ctx(), _ui.require_vault()
+conns = {c.id: c for c in list_connections(context.db)}
+if not conns:
+    st.info("Add a connection first, or start the demo on the Overview.", icon=":material/link:")
+    st.stop()
+
+top = st.columns([4, 2, 2], vertical_alignment="bottom")
+choice = top[0].selectbox(
+    "Connection", [ALL, *conns], key=K + "connection",
+    format_func=lambda i: "All connections" if i == ALL else _ui.connection_label(conns[i]),
+)  # fmt: skip
+refresh = top[1].button("Refresh", icon=":material/refresh:", key=K + "refresh", width="stretch")
+hide_dust = top[2].toggle(f"Hide dust (under {core.DUST_USDT:g} USDT)", key=K + "hide_dust")
+targets = list(conns.values()) if choice == ALL else [conns[choice]]
+cache = core.ResultCache(st.session_state, "balances")
+with st.spinner("Fetching balances…"):
+    view = core.refresh_balances(context.db, vault, targets, cache, force=refresh)
+
+st.caption(view.last_updated)
+for notice in view.notices:  # connection names are user text: plain text only
+    with st.container(border=True):
+        st.text(notice.connection)
+        show = st.warning if notice.level == "warning" else st.error
+        show(notice.text, icon=":material/warning:")
+
+
+def money(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:,.2f}"
+
+
+st.metric("Total value (USDT)", money(view.total_usdt))
+rows = list(view.totals.itertuples(index=False))
+for start in range(0, len(rows), 4):
+    for column, row in zip(st.columns(4), rows[start : start + 4], strict=False):
+        column.text(row.connection + (" (stale)" if row.state == "stale" else ""))
+        column.metric("Value (USDT)", money(row.total_usdt), label_visibility="collapsed")
+
+st.subheader("Assets")
+NUMBER = st.column_config.NumberColumn
+st.dataframe(
+    core.balance_table(view.balances, hide_dust=hide_dust),
+    hide_index=True,
+    key=K + "table",
+    column_config={
+        "connection": "Connection", "market": "Market", "asset": "Asset",
+        "free": NUMBER("Free", format="%.8g"), "used": NUMBER("Used", format="%.8g"),
+        "total": NUMBER("Total", format="%.8g"), "price": NUMBER("Price (USDT)", format="%.8g"),
+        "value": NUMBER("Value (USDT)", format="%.2f"), "share": NUMBER("Share", format="%.2f%%"),
+        "priced_by": "Priced by",
+    },
+)  # fmt: skip
+st.caption(
+    "Stablecoins count 1 USDT; other assets use their USDT market, or their BTC market times "
+    "BTC/USDT. An asset with no market shows 'no price' and is left out of the totals."
+)
+left, right = st.columns(2)
+left.plotly_chart(charts.allocation_figure(view.balances), key=K + "allocation")
+history = core.value_history(context.db, [c.id for c in targets])
+right.plotly_chart(charts.value_history_figure(history), key=K + "history")
+
+if view.futures:
+    st.subheader("Futures positions")
+    st.dataframe(
+        view.positions,
+        hide_index=True,
+        key=K + "positions",
+        column_order=[c for c in core.POSITION_COLUMNS if c != "connection_id"],
+        column_config={
+            "connection": "Connection", "symbol": "Contract", "side": "Side",
+            "contracts": NUMBER("Contracts", format="%.8g"), "size": NUMBER("Size", format="%.8g"),
+            "notional": NUMBER("Notional (USDT)", format="%.2f"),
+            "entry_price": NUMBER("Entry", format="%.8g"),
+            "mark_price": NUMBER("Mark", format="%.8g"),
+            "unrealized_pnl": NUMBER("Unrealised PnL", format="%.2f"),
+            "leverage": NUMBER("Leverage", format="%.2fx"),
+            "liquidation_price": NUMBER("Liquidation", format="%.8g"),
+            "liquidation_distance_pct": NUMBER("To liquidation", format="%.1f%%",
+                                               help="How far the mark price can move against the "
+                                               "position before liquidation."),
+            "margin_mode": "Margin mode",
+        },
+    )  # fmt: skip
+    st.plotly_chart(charts.pnl_figure(view.positions), key=K + "pnl")

@@ -1,0 +1,109 @@
+"""Orders: open orders, order history and fills with filters, charts and CSV export."""
+
+import streamlit as st
+
+from backfuture_core import charts
+from backfuture_core import portfolio as core
+from backfuture_core.connections import list_connections
+from pages import _ui
+
+K, ALL, state = "orders.", 0, st.session_state
+st.title("Orders")
+context, vault = _ui.ctx(), _ui.require_vault()
+conns = {c.id: c for c in list_connections(context.db)}
+if not conns:
+    st.info("Add a connection first, or start the demo on the Overview.", icon=":material/link:")
+    st.stop()
+
+top = st.columns([4, 2, 2], vertical_alignment="bottom")
+choice = top[0].selectbox(
+    "Connection", [ALL, *conns], key=K + "connection",
+    format_func=lambda i: "All connections" if i == ALL else _ui.connection_label(conns[i]),
+)  # fmt: skip
+days = top[1].selectbox(
+    "Period", core.PERIOD_DAYS, index=core.PERIOD_DAYS.index(core.DEFAULT_PERIOD_DAYS),
+    format_func=lambda d: "Last 24 hours" if d == 1 else f"Last {d} days", key=K + "period",
+)  # fmt: skip
+refresh = top[2].button("Refresh", icon=":material/refresh:", key=K + "refresh", width="stretch")
+targets = list(conns.values()) if choice == ALL else [conns[choice]]
+chosen = state.get(K + "pair") or None  # asked for on exchanges that answer per symbol
+cache = core.ResultCache(state, "orders")
+with st.spinner("Fetching orders and fills… MEXC answers one pair and 7 days per request."):
+    view = core.refresh_orders(
+        context.db, vault, targets, cache, days=days, pair=chosen, force=refresh
+    )
+
+filters = st.columns(3)
+pairs = ["", *core.pair_options(view)]
+if chosen and chosen not in pairs:
+    pairs.append(chosen)
+pair = filters[0].selectbox("Pair", pairs, key=K + "pair", format_func=lambda p: p or "All pairs")
+side = filters[1].selectbox(
+    "Side", ["", "buy", "sell"], key=K + "side", format_func=lambda s: s.title() or "Both sides"
+)
+status = filters[2].selectbox(
+    "Status", ["", "open", "closed", "canceled"], key=K + "status",
+    format_func=lambda s: {"": "Any status", "closed": "Filled (closed)"}.get(s, s.title()),
+)  # fmt: skip
+st.caption(view.last_updated)
+for notice in view.notices:  # connection names are user text: plain text only
+    with st.container(border=True):
+        st.text(notice.connection)
+        show = st.warning if notice.level == "warning" else st.error
+        show(notice.text, icon=":material/warning:")
+
+orders = core.filter_orders(view.orders, pair=pair, side=side, status=status)
+fills = core.filter_orders(view.trades, pair=pair, side=side)
+is_open = orders["status"] == "open"
+counts = st.columns(3)
+counts[0].metric("Open orders", int(is_open.sum()))
+counts[1].metric("Past orders", int((~is_open).sum()))
+counts[2].metric("Fills", len(fills))
+
+NUMBER = st.column_config.NumberColumn
+COLUMNS = {
+    "connection": "Connection", "market": "Market", "symbol": "Pair", "side": "Side",
+    "type": "Type", "status": "Status", "price": NUMBER("Price", format="%.8g"),
+    "average": NUMBER("Average", format="%.8g"), "amount": NUMBER("Amount", format="%.8g"),
+    "filled": NUMBER("Filled", format="%.8g"), "cost": NUMBER("Cost", format="%.8g"),
+    "fee": NUMBER("Fee", format="%.8g"), "fee_currency": "Fee asset", "role": "Role",
+    "order_id": "Order id", "trade_id": "Fill id",
+    "time": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+}  # fmt: skip
+ORDER_VIEW = [c for c in core.ORDER_COLUMNS if c not in ("connection_id", "quote")]
+TRADE_VIEW = [c for c in core.TRADE_COLUMNS if c not in ("connection_id", "quote")]
+
+st.subheader("Open orders")
+st.dataframe(orders[is_open], hide_index=True, key=K + "open", column_order=ORDER_VIEW,
+             column_config=COLUMNS)  # fmt: skip
+st.subheader("Order history")
+st.dataframe(orders[~is_open], hide_index=True, key=K + "history", column_order=ORDER_VIEW,
+             column_config=COLUMNS)  # fmt: skip
+st.subheader("Fills")
+st.dataframe(fills, hide_index=True, key=K + "fills", column_order=TRADE_VIEW,
+             column_config=COLUMNS)  # fmt: skip
+downloads = st.columns(2)
+downloads[0].download_button(
+    "Download orders (CSV)", core.csv_bytes(orders[ORDER_VIEW]), file_name="orders.csv",
+    mime="text/csv", key=K + "download", icon=":material/download:", on_click="ignore",
+)  # fmt: skip
+downloads[1].download_button(
+    "Download fills (CSV)", core.csv_bytes(fills[TRADE_VIEW]), file_name="fills.csv",
+    mime="text/csv", key=K + "download_fills", icon=":material/download:", on_click="ignore",
+)  # fmt: skip
+
+st.subheader("Charts")
+drawn = core.chart_pair(orders, fills, pair)
+if drawn:
+    candles = core.refresh_candles(
+        context.db, vault, targets, view, drawn, days, core.ResultCache(state, "orders.candles"),
+        force=refresh,
+    )  # fmt: skip
+    if candles.error:
+        lead = "The price line is from an earlier fetch." if candles.stale else "No price line."
+        st.warning(f"{lead} {candles.error}", icon=":material/warning:")
+    figure = charts.orders_on_price_figure(candles.value, orders, fills, drawn)
+    st.plotly_chart(figure, key=K + "price_chart")
+left, right = st.columns(2)
+left.plotly_chart(charts.volume_by_pair_figure(fills), key=K + "volume")
+right.plotly_chart(charts.buy_sell_figure(fills), key=K + "buy_sell")

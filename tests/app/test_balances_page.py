@@ -1,0 +1,137 @@
+"""The Balances page through app.py in demo mode (the sandbox exchange on loopback)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from backfuture_core.connections import list_connections
+from backfuture_core.demo import start_demo
+from backfuture_core.sandbox import demo_keys, shared_sandbox
+from tests.app.conftest import open_page
+
+K = "balances."
+KUCOIN, MEXC_MAIN = "KuCoin Futures Conservative (demo)", "MEXC Spot Main (demo)"
+WRONG_IP = "MEXC Wrong IP (demo)"
+
+
+@pytest.fixture
+def ids(app, db, vault):
+    """Demo connections by name (the app's database is the test's `db`)."""
+    start_demo(db, vault)
+    return {c.name: c.id for c in list_connections(db)}
+
+
+def open_on(app, connection_id: int | None = None):
+    """The Balances page, on one connection (None: all connections, the default)."""
+    if connection_id is not None:
+        app.session_state[K + "connection"] = connection_id
+    at = open_page(app, "balances")
+    assert not at.exception
+    return at
+
+
+def frames_with(at, column: str) -> list:
+    """Tables by a column only they have (st.dataframe keys reach AppTest only with selections)."""
+    return [d.value for d in at.dataframe if column in d.value.columns]
+
+
+def table(at):
+    (assets,) = frames_with(at, "priced_by")
+    return assets
+
+
+def positions(at):
+    (found,) = frames_with(at, "liquidation_distance_pct")
+    return found
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_all_connections_show_totals_assets_charts_and_positions(app, ids):
+    at = open_on(app)
+    assert at.title[0].value == "Balances"
+    assert any(c.value.startswith("Last updated") for c in at.caption)
+    assets = table(at)
+    assert list(assets.columns)[:3] == ["connection", "market", "asset"]
+    names = set(assets["connection"])
+    assert {KUCOIN, MEXC_MAIN} <= names
+    assert WRONG_IP not in names
+    # The failing connection is named in plain text and explained, the others still show.
+    texts = [t.value for t in at.text]
+    assert WRONG_IP in texts
+    assert any(e.value.startswith("IP not allowed") for e in at.error)
+    # ZZZ trades nowhere: listed and flagged, never valued.
+    zzz = assets[assets["asset"] == "ZZZ"]
+    assert (zzz["priced_by"] == "no price").all()
+    assert zzz["value"].isna().all()
+    total = float(metrics(at)["Total value (USDT)"].replace(",", ""))
+    assert total == pytest.approx(assets["value"].sum(), rel=1e-6)
+    assert positions(at)["symbol"].tolist() == [
+        "BTC/USDT:USDT",
+        "ETH/USDT:USDT",
+        "SOL/USDT:USDT",
+    ]
+    assert len(at.get("plotly_chart")) == 3  # allocation, value history, unrealised PnL
+
+
+def test_a_spot_connection_shows_its_assets_and_hide_dust_changes_the_table(app, ids):
+    at = open_on(app, ids[MEXC_MAIN])
+    before = table(at)
+    assert set(before["connection"]) == {MEXC_MAIN}
+    assert frames_with(at, "liquidation_distance_pct") == []  # spot only: no positions
+    assert "XRP" in before["asset"].tolist()  # 0.000731 XRP: dust
+    at = at.toggle(key=K + "hide_dust").set_value(True).run()
+    assert not at.exception
+    after = table(at)
+    assert "XRP" not in after["asset"].tolist()
+    assert len(after) == len(before) - 1
+    assert "ZZZ" in after["asset"].tolist()  # no price is not dust: it stays, flagged
+    shares = before.set_index("asset")["share"].drop(["XRP", "ZZZ"])
+    assert after.set_index("asset")["share"].drop("ZZZ").to_dict() == shares.to_dict()
+
+
+def test_a_futures_connection_shows_its_positions(app, ids):
+    at = open_on(app, ids[KUCOIN])
+    assets = table(at)
+    assert set(assets["connection"]) == {KUCOIN}
+    assert set(assets["market"]) == {"spot", "futures"}
+    shown = positions(at)
+    assert (shown["liquidation_distance_pct"] > 0).all()
+    assert set(shown["side"]) == {"long", "short"}
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_each_refresh_adds_a_snapshot_that_the_overview_shows(app, ids):
+    at = open_on(app, ids[KUCOIN])
+    at = at.button(key=K + "refresh").click().run()
+    assert not at.exception
+    (line,) = json.loads(at.get("plotly_chart")[1].proto.spec)["data"]
+    assert len(line["x"]) == 2  # the first load and the refresh
+    overview = open_page(at, "overview")
+    assert not overview.exception
+    (rows,) = frames_with(overview, "Value (USDT)")
+    rows = rows.set_index("Connection")
+    assert rows.loc[KUCOIN, "Value (USDT)"] > 10_000
+    assert math.isnan(rows.loc[MEXC_MAIN, "Value (USDT)"])  # never refreshed
+
+
+def test_a_failed_refresh_keeps_the_data_on_screen_marked_stale(app, ids):
+    at = open_on(app, ids[KUCOIN])
+    before = table(at)
+    key = next(k for k in demo_keys() if k.label == KUCOIN)
+    sandbox = shared_sandbox()
+    sandbox.set_fault("maintenance", key=key.api_key)
+    try:
+        at = at.button(key=K + "refresh").click().run()
+    finally:
+        sandbox.clear_faults()
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("Showing stale data" in w and "Exchange unavailable" in w for w in warnings)
+    assert f"{KUCOIN} (stale)" in [t.value for t in at.text]
+    assert table(at).equals(before)

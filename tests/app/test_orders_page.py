@@ -1,0 +1,115 @@
+"""The Orders page through app.py in demo mode (the sandbox exchange on loopback)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from backfuture_core.connections import list_connections
+from backfuture_core.demo import start_demo
+from backfuture_core.sandbox import shared_sandbox
+from tests.app.conftest import open_page
+
+K = "orders."
+KUCOIN, MEXC_MAIN = "KuCoin Futures Conservative (demo)", "MEXC Spot Main (demo)"
+WRONG_IP = "MEXC Wrong IP (demo)"
+
+
+@pytest.fixture
+def ids(app, db, vault):
+    """Demo connections by name (the app's database is the test's `db`)."""
+    start_demo(db, vault)
+    return {c.name: c.id for c in list_connections(db)}
+
+
+def open_on(app, connection_id: int | None = None):
+    """The Orders page, on one connection (None: all connections, the default)."""
+    if connection_id is not None:
+        app.session_state[K + "connection"] = connection_id
+    at = open_page(app, "orders")
+    assert not at.exception
+    return at
+
+
+def tables(at) -> dict[str, object]:
+    """The open-orders, history and fills tables, told apart by their columns and statuses
+    (st.dataframe keys reach AppTest only with selections)."""
+    orders = [d.value for d in at.dataframe if "status" in d.value.columns]
+    (fills,) = [d.value for d in at.dataframe if "trade_id" in d.value.columns]
+    open_orders, history = orders
+    return {"open": open_orders, "history": history, "fills": fills}
+
+
+def counts(at) -> dict[str, int]:
+    return {m.label: int(m.value) for m in at.metric}
+
+
+def test_all_connections_show_tables_charts_and_downloads(app, ids):
+    """Every demo connection at once; then a pair that only a per-symbol exchange must be
+    asked about (done here, where the slow MEXC answers are already paid for)."""
+    at = open_on(app)
+    assert at.title[0].value == "Orders"
+    assert any(c.value.startswith("Last updated") for c in at.caption)
+    shown = tables(at)
+    assert set(shown["open"]["status"]) == {"open"}
+    assert "open" not in set(shown["history"]["status"])
+    assert {KUCOIN, MEXC_MAIN} <= set(shown["history"]["connection"])
+    assert WRONG_IP in [t.value for t in at.text]  # named in plain text, with its problem
+    assert any(e.value.startswith("IP not allowed") for e in at.error)
+    numbers = counts(at)
+    assert numbers["Open orders"] == len(shown["open"]) > 0
+    assert numbers["Past orders"] == len(shown["history"]) > 0
+    assert numbers["Fills"] == len(shown["fills"]) > 0
+    assert len(at.get("plotly_chart")) == 3  # orders on the price, volume by pair, buy vs sell
+    assert [b.label for b in at.download_button] == [
+        "Download orders (CSV)",
+        "Download fills (CSV)",
+    ]
+
+    # A pair nothing was traded in: MEXC answers per symbol, so it is asked for on its own.
+    assert "LTC/USDT" in at.selectbox(key=K + "pair").options
+    shared_sandbox().clear_requests()
+    at = at.selectbox(key=K + "pair").set_value("LTC/USDT").run()
+    assert not at.exception
+    asked = {r.query.get("symbol") for r in shared_sandbox().requests if r.exchange == "mexc"}
+    assert "LTCUSDT" in asked
+    assert at.selectbox(key=K + "pair").value == "LTC/USDT"
+    assert tables(at)["history"].empty
+    assert len(at.get("plotly_chart")) == 3  # the pair's price is still drawn
+
+
+def test_filters_change_what_is_shown(app, ids):
+    at = open_on(app, ids[KUCOIN])
+    everything = tables(at)
+    assert set(everything["history"]["connection"]) == {KUCOIN}
+    assert len(set(everything["history"]["symbol"])) > 1
+    pair = at.selectbox(key=K + "pair")
+    assert pair.value == ""  # all pairs
+    at = pair.set_value("BTC/USDT").run()
+    assert not at.exception
+    btc = tables(at)
+    assert set(btc["history"]["symbol"]) == {"BTC/USDT"}
+    assert set(btc["fills"]["symbol"]) == {"BTC/USDT"}
+    assert 0 < len(btc["history"]) < len(everything["history"])
+    at = at.selectbox(key=K + "side").set_value("sell").run()
+    sells = tables(at)
+    assert set(sells["history"]["side"]) <= {"sell"}
+    assert len(sells["history"]) < len(btc["history"])
+    at = at.selectbox(key=K + "pair").set_value("").run()
+    at = at.selectbox(key=K + "side").set_value("").run()
+    at = at.selectbox(key=K + "status").set_value("canceled").run()
+    assert not at.exception
+    cancelled = tables(at)
+    assert cancelled["open"].empty
+    assert set(cancelled["history"]["status"]) == {"canceled"}
+    assert len(cancelled["history"]) < len(everything["history"])
+
+
+def test_a_longer_period_shows_more_history(app, ids):
+    at = open_on(app, ids[KUCOIN])
+    week = counts(at)["Past orders"]
+    at = at.selectbox(key=K + "period").set_value(30).run()
+    assert not at.exception
+    month = tables(at)["history"]
+    assert len(month) > week
+    assert month["time"].min() < month["time"].max() - pd.Timedelta(days=20)
