@@ -24,6 +24,7 @@ from sqlite_utils import Database
 
 from backfuture_core.backtest import BacktestResult, candles_to_frame, compare_recovery
 from backfuture_core.exchanges.base import create_adapter, run_sync
+from backfuture_core.market_cache import cache_source, read_market_cache, store_market_cache
 from backfuture_core.models import Connection, Credentials
 from backfuture_core.store import write
 from backfuture_core.strategy import StrategyParams, _quote_of
@@ -46,16 +47,6 @@ def now_ms() -> int:
 
 
 # --- Small pure helpers ------------------------------------------------------------------------
-
-
-def cache_source(connection: Connection) -> str:
-    """The `exchange` value of the cache rows: demo data and other base URLs never mix with the
-    real exchange's candles."""
-    if connection.is_demo:
-        return f"{connection.exchange}:demo"
-    if connection.api_base_url:
-        return f"{connection.exchange}:{connection.api_base_url}"
-    return connection.exchange
 
 
 def candle_symbol(pair: str) -> str:
@@ -289,32 +280,19 @@ def read_candles(db: Database, plan: CandlePlan) -> pd.DataFrame:
     return frame
 
 
-async def _download(connection, credentials, plan: CandlePlan, market: str) -> list[list]:
-    if not plan.runs:
-        return []
-    limit = PAGE_LIMITS.get(connection.exchange, DEFAULT_PAGE_LIMIT)
-    async with create_adapter(connection, credentials) as adapter:
-        return await download_candles(adapter, plan, market=market, page_limit=limit)
+def _with_markets(db: Database | None, connection: Connection, credentials: Credentials, work):
+    """Run `work(adapter)` on a worker thread with the connection's cached market lists, and
+    keep what it downloaded: a page action never downloads a market list twice."""
+    cached = read_market_cache(db, [connection])[connection.id] if db is not None else {}
 
+    async def main():
+        async with create_adapter(connection, credentials, markets=cached) as adapter:
+            return await work(adapter), dict(getattr(adapter, "fresh_markets", {}))
 
-async def fetch_candles(
-    db: Database,
-    connection: Connection,
-    credentials: Credentials,
-    symbol: str,
-    timeframe: str,
-    since_ms: int,
-    until_ms: int,
-    *,
-    market: str = "spot",
-) -> pd.DataFrame:
-    """Complete candles opening in [since_ms, until_ms) as the backtest's candle frame
-    (timestamp ms, open, high, low, close, volume); `frame.attrs` holds `requests` (HTTP calls
-    made) and `from_cache` (candles served from the cache). Raises ExchangeError."""
-    plan = plan_candles(db, connection, symbol, timeframe, since_ms, until_ms)
-    rows = await _download(connection, credentials, plan, market)
-    store_candles(db, plan, rows)
-    return read_candles(db, plan)
+    result, fresh = run_sync(main)
+    if db is not None:
+        store_market_cache(db, connection, fresh)
+    return result
 
 
 def fetch_candles_sync(
@@ -328,10 +306,21 @@ def fetch_candles_sync(
     *,
     market: str = "spot",
 ) -> pd.DataFrame:
-    """`fetch_candles` for a page: the database stays on this thread, the network runs on a
-    worker thread."""
+    """Complete candles opening in [since_ms, until_ms) as the backtest's candle frame
+    (timestamp ms, open, high, low, close, volume); `frame.attrs` holds `requests` (HTTP calls
+    made) and `from_cache` (candles served from the cache). Raises ExchangeError.
+
+    The database stays on this thread; the network runs on a worker thread."""
     plan = plan_candles(db, connection, symbol, timeframe, since_ms, until_ms)
-    rows = run_sync(lambda: _download(connection, credentials, plan, market)) if plan.runs else []
+    rows = []
+    if plan.runs:
+        limit = PAGE_LIMITS.get(connection.exchange, DEFAULT_PAGE_LIMIT)
+        rows = _with_markets(
+            db,
+            connection,
+            credentials,
+            lambda adapter: download_candles(adapter, plan, market=market, page_limit=limit),
+        )
     store_candles(db, plan, rows)
     return read_candles(db, plan)
 
@@ -350,37 +339,25 @@ def last_price_sync(
 # --- Pairs and balance -------------------------------------------------------------------------
 
 
-async def available_pairs(
-    db: Database | None, connection: Connection, credentials: Credentials, market: str
-) -> dict[str, list[str]]:
-    """Pairs the user can choose for `market`, grouped by quote (USDT first)."""
-    async with create_adapter(connection, credentials) as adapter:
-        markets = await adapter.load_markets(market=market)
-    return group_pairs(market_pairs(markets, market))
-
-
-async def quote_balance(
-    db: Database | None,
-    connection: Connection,
-    credentials: Credentials,
-    market: str,
-    quote: str,
-) -> float:
-    """Free amount of the quote currency on the connection's spot or futures account."""
-    async with create_adapter(connection, credentials) as adapter:
-        balance = await adapter.fetch_balance(market=market)
-    return free_amount(balance, quote) or 0.0
-
-
 def available_pairs_sync(db, connection, credentials, market) -> dict[str, list[str]]:
-    return run_sync(lambda: available_pairs(None, connection, credentials, market))
+    """Pairs the user can choose for `market`, grouped by quote (USDT first)."""
+
+    async def pairs(adapter):
+        return group_pairs(market_pairs(await adapter.load_markets(market=market), market))
+
+    return _with_markets(db, connection, credentials, pairs)
 
 
 def quote_balance_sync(db, connection, credentials, market, quote) -> float | None:
-    """None without a quote currency (no pair chosen), without asking the exchange."""
+    """Free amount of the quote currency on the connection's spot or futures account; None
+    without a quote currency (no pair chosen), without asking the exchange."""
     if not quote:
         return None
-    return run_sync(lambda: quote_balance(None, connection, credentials, market, quote))
+
+    async def free(adapter):
+        return free_amount(await adapter.fetch_balance(market=market), quote) or 0.0
+
+    return _with_markets(db, connection, credentials, free)
 
 
 # --- Backtest over fetched candles -------------------------------------------------------------

@@ -14,7 +14,7 @@ inside 7-day windows.
 Database rules (`store.py`): credentials, the market cache and strategy pairs are read on the
 caller's thread before the network work runs on a worker thread (`run_sync`), and everything is
 written on the caller's thread afterwards. Market lists are cached on disk (`market_cache`) for
-`MARKET_CACHE_TTL_S` and survive restarts.
+`market_cache.TTL_S` and survive restarts.
 
 Results are pandas frames with the stable columns below (empty frames keep them). For the pages,
 `ResultCache` keeps results per browser session for a short time-to-live and, when a refresh
@@ -37,11 +37,11 @@ import pandas as pd
 from sqlite_utils import Database
 
 from backfuture_core import candles
-from backfuture_core.candles import cache_source, candle_symbol
+from backfuture_core.candles import candle_symbol
 from backfuture_core.connections import load_credentials
 from backfuture_core.errors import BackfutureError, ExchangeError
-from backfuture_core.exchanges import get_exchange
 from backfuture_core.exchanges.base import FUTURES, SPOT, ExchangeAdapter, create_adapter, run_sync
+from backfuture_core.market_cache import cache_source, read_market_cache, store_market_cache
 from backfuture_core.models import Connection, Credentials
 from backfuture_core.store import dumps, now_iso, write
 
@@ -49,7 +49,6 @@ T = TypeVar("T")
 
 VALUE_CURRENCY = "USDT"
 STABLECOINS = frozenset({"USDT", "USDC", "DAI", "FDUSD", "TUSD", "USD"})
-MARKET_CACHE_TTL_S = 24 * 3600.0
 SESSION_TTL_S = 60.0
 DUST_USDT = 1.0
 DAY_MS = 86_400_000
@@ -390,68 +389,6 @@ class Activity:
 
 
 # --- Market cache (on disk) --------------------------------------------------------------------
-
-
-def market_cache_key(connection: Connection, ccxt_id: str) -> str:
-    """Demo, custom base URLs and the real exchange never share cached markets."""
-    return f"markets:{cache_source(connection)}:{ccxt_id}"
-
-
-def _ccxt_ids(connection: Connection) -> list[str]:
-    info = get_exchange(connection.exchange)
-    ids = [info.spot_ccxt_id]
-    if connection.market.has_futures and info.futures_ccxt_id not in ids:
-        ids.append(info.futures_ccxt_id)
-    return ids
-
-
-def read_market_cache(
-    db: Database,
-    connections: Iterable[Connection],
-    *,
-    now: float | None = None,
-    ttl_s: float = MARKET_CACHE_TTL_S,
-) -> dict[int, dict[str, dict]]:
-    """connection id -> {ccxt id: markets} from the cache rows younger than `ttl_s`."""
-    now = time.time() if now is None else now
-    parsed: dict[str, dict | None] = {}
-    result: dict[int, dict[str, dict]] = {}
-    for conn in connections:
-        found: dict[str, dict] = {}
-        for ccxt_id in _ccxt_ids(conn):
-            key = market_cache_key(conn, ccxt_id)
-            if key not in parsed:
-                row = db.execute(
-                    "SELECT fetched_at, body FROM market_cache WHERE cache_key = ?", [key]
-                ).fetchone()
-                markets = None
-                if row is not None and now - float(row[0]) < ttl_s:
-                    try:
-                        markets = json.loads(row[1])
-                    except ValueError:
-                        markets = None
-                parsed[key] = markets if isinstance(markets, dict) and markets else None
-            if parsed[key] is not None:
-                found[ccxt_id] = parsed[key]
-        result[conn.id] = found
-    return result
-
-
-def store_market_cache(
-    db: Database, connection: Connection, fresh: Mapping[str, dict], *, now: float | None = None
-) -> None:
-    """Keep the markets an adapter downloaded (`adapter.fresh_markets`) for the next run."""
-    if not fresh:
-        return
-    now = time.time() if now is None else now
-    with write(db):
-        for ccxt_id, markets in fresh.items():
-            if markets:
-                db.execute(
-                    "INSERT OR REPLACE INTO market_cache (cache_key, fetched_at, body) "
-                    "VALUES (?, ?, ?)",
-                    [market_cache_key(connection, ccxt_id), now, dumps(markets)],
-                )
 
 
 # --- Snapshots and value history ---------------------------------------------------------------

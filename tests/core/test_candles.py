@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 
@@ -51,7 +50,7 @@ def fake(monkeypatch):
     adapter = FakeAdapter()
 
     @contextlib.asynccontextmanager
-    async def open_adapter(connection, credentials):
+    async def open_adapter(connection, credentials, **options):
         yield adapter
 
     monkeypatch.setattr(candles, "create_adapter", open_adapter)
@@ -142,13 +141,6 @@ def test_demo_and_other_base_urls_never_share_the_cache(db, fake):
     fetch(db, BASE - 10 * H, NOW, connection=conn(api_base_url="http://127.0.0.1:1/mexc"))
     assert len(fake.calls) == 3
     assert candles.cache_source(conn(is_demo=True)) == "mexc:demo"
-
-
-def test_async_fetch_uses_the_same_cache(db, fake):
-    since = BASE - 10 * H
-    frame = asyncio.run(candles.fetch_candles(db, conn(), CREDS, "BTC/USDT", "1h", since, NOW))
-    assert len(frame) == 10
-    assert fetch(db, since, NOW).attrs["requests"] == 0
 
 
 def test_unknown_timeframe_refused(db):
@@ -258,6 +250,7 @@ def test_sandbox_pages_and_caches(db, vault, settings, sandbox, exchange):
 
 def test_sandbox_pairs_balance_and_price(db, vault, sandbox):
     connection, creds = sandbox_connection(db, vault, sandbox, "mexc")
+    sandbox.clear_requests()
     groups = candles.available_pairs_sync(db, connection, creds, "spot")
     assert next(iter(groups)) == "USDT"
     assert "BTC/USDT" in groups["USDT"]
@@ -265,3 +258,6 @@ def test_sandbox_pairs_balance_and_price(db, vault, sandbox):
     assert balance > 0
     price = candles.last_price_sync(db, connection, creds, "BTC/USDT")
     assert price > 0
+    # Pairs, balance and candles came from three page actions: one market download for all.
+    downloads = [r for r in sandbox.requests if r.path.endswith("/api/v3/exchangeInfo")]
+    assert len(downloads) == 1

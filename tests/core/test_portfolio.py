@@ -11,6 +11,7 @@ import urllib.request
 import pandas as pd
 import pytest
 
+from backfuture_core import market_cache
 from backfuture_core import portfolio as pf
 from backfuture_core.config import Settings
 from backfuture_core.connections import ConnectionForm, add_connection
@@ -335,8 +336,8 @@ def test_market_cache_is_hit_and_survives_a_restart(settings, vault, sb, label):
     portfolio = one(pf.fetch_portfolios(db, vault, [conn]))
     assert requests_to(sb, markets_path) == []
     assert portfolio.total_usdt > 0
-    later = time.time() + pf.MARKET_CACHE_TTL_S + 1
-    assert pf.read_market_cache(db, [conn], now=later) == {conn.id: {}}  # expired
+    later = time.time() + market_cache.TTL_S + 1
+    assert market_cache.read_market_cache(db, [conn], now=later) == {conn.id: {}}  # expired
     db.close()
 
 
