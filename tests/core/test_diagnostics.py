@@ -10,6 +10,8 @@ import asyncio
 import dataclasses
 import itertools
 import json
+import logging
+import socket
 import time
 from collections import Counter
 from typing import Any
@@ -807,3 +809,59 @@ def test_a_retried_time_request_is_not_read_as_a_slow_clock(sb):
     assert [r.status for r in sb.requests if r.path.endswith("/time")][:1] == [429]
     assert report.status == Status.ONLINE
     assert states(report)["clock"] == PASS
+
+
+@EXCHANGES
+def test_connection_refused_is_exchange_unavailable(fast_backoff, exchange):
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    key = template(exchange)
+    conn = Connection(
+        1, "Refused", exchange, Market.SPOT, "…", api_base_url=f"http://127.0.0.1:{port}"
+    )
+    report = asyncio.run(diagnostics.run_async(conn, credentials_for(key)))
+    assert report.status == Status.FAILED
+    assert report.error_category == "exchange_unavailable"
+    assert states(report)["reachable"] == FAIL
+    assert not any(s == PASS for s in states(report).values())
+
+
+@EXCHANGES
+@pytest.mark.parametrize(
+    "scenario", ["wrong_secret", "wrong_passphrase", "server_error", "malformed_json"]
+)
+def test_secrets_stay_out_of_logs_and_error_text(sb, caplog, fast_backoff, exchange, scenario):
+    if scenario == "wrong_passphrase" and exchange == "mexc":
+        pytest.skip("MEXC keys have no passphrase")
+    key = fresh_key(sb, template(exchange), market="both")
+    creds = credentials_for(key)
+    if scenario == "wrong_secret":
+        creds = credentials_for(key, secret=key.secret + "x")
+    elif scenario == "wrong_passphrase":
+        creds = credentials_for(key, passphrase="not-" + key.passphrase)
+    else:
+        sb.set_fault(scenario, key=key.api_key)
+    caplog.set_level(logging.DEBUG)  # everything ccxt, aiohttp and BackFuture log
+    conn = connection_for(sb, key)
+    errors = []
+
+    async def every_error():
+        async with create_adapter(conn, creds) as adapter:
+            for probe in (adapter.key_info, adapter.spot_balance, adapter.futures_balance):
+                try:
+                    await probe()
+                except ExchangeError as exc:
+                    errors.append(exc)
+        return await diagnostics.run_async(conn, creds)
+
+    report = asyncio.run(every_error())
+    assert report.status != Status.ONLINE
+    texts = [caplog.text, diagnostics.report_json(report), repr(report)]
+    texts += [f"{e} {e.detail} {e!r} {e.__cause__!r} {e.__context__!r}" for e in errors]
+    secrets = [s for s in (creds.secret.reveal(), key.secret, key.passphrase) if s]
+    if creds.passphrase is not None:
+        secrets.append(creds.passphrase.reveal())
+    for text in texts:
+        for secret in secrets:
+            assert secret not in text
