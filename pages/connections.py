@@ -97,6 +97,9 @@ with form_col:
             "encrypted and will not be shown again. Next: run a connection test.",
             icon=":material/check_circle:",
         )
+        st.page_link(
+            "pages/connection_test.py", label="Run a connection test", icon=":material/rule:"
+        )
 with guide_col:
     _ui.guidance()
 

@@ -68,6 +68,7 @@ def test_add_lists_masked_key_and_empties_secret_fields(page, app_env):
     at = add(page)
     assert not at.exception
     assert "…5d8e" in at.success[0].value
+    assert [link.label for link in at.get("page_link")] == ["Run a connection test"]
     table = connections_table(at)
     row = table.iloc[0]
     assert (row["Connection"], row["Exchange"], row["API Key"], row["Status"]) == (
