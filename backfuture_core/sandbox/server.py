@@ -8,7 +8,9 @@ import asyncio
 import atexit
 import contextlib
 import dataclasses
+import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -356,13 +358,19 @@ _shared: Sandbox | None = None
 _shared_lock = threading.Lock()
 
 
+ORDER_HISTORY_ENV = "BACKFUTURE_SANDBOX_ORDER_HISTORY"  # JSON: 10000 or {"main": 10000}
+
+
 def shared_sandbox() -> Sandbox:
-    """The process-wide sandbox (demo mode), started on a free port on first use."""
+    """The process-wide sandbox (demo mode), started on a free port on first use; the
+    environment variable BACKFUTURE_SANDBOX_ORDER_HISTORY sizes its order history."""
     global _shared
     with _shared_lock:
         if _shared is None or not _shared.running:
             first = _shared is None
-            _shared = Sandbox().start()
+            history = os.environ.get(ORDER_HISTORY_ENV)
+            sizes = json.loads(history) if history else DEFAULT_ORDER_HISTORY
+            _shared = Sandbox(order_history=sizes).start()
             if first:
                 atexit.register(_stop_shared)
         return _shared
