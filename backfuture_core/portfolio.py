@@ -115,17 +115,15 @@ def _frame(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> pd.Data
         if column in _NUMERIC:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
         elif column in _TIMES:
-            frame[column] = pd.to_datetime(frame[column], utc=True, errors="coerce")
+            values = frame[column]
+            numeric = pd.api.types.is_numeric_dtype(values) and not values.empty
+            unit = {"unit": "ms"} if numeric else {}  # exchange times are epoch milliseconds
+            frame[column] = pd.to_datetime(values, utc=True, errors="coerce", **unit)
         elif column == "connection_id":
             frame[column] = frame[column].astype("int64")
         else:
             frame[column] = frame[column].astype("object")
     return frame
-
-
-def _ms_time(ms: Any) -> pd.Timestamp | None:
-    value = _num(ms)
-    return None if math.isnan(value) else pd.Timestamp(int(value), unit="ms", tz="UTC")
 
 
 def _quote(symbol: str) -> str:
@@ -304,7 +302,7 @@ def order_rows(orders: Iterable[Mapping[str, Any]], market: str) -> list[dict[st
         rows.append(
             {
                 "market": market,
-                "time": _ms_time(o.get("timestamp")),
+                "time": _num(o.get("timestamp")),  # ms; `_frame` converts the column at once
                 "symbol": symbol,
                 "quote": _quote(symbol),
                 "side": o.get("side") or "",
@@ -329,7 +327,7 @@ def trade_rows(trades: Iterable[Mapping[str, Any]], market: str) -> list[dict[st
         rows.append(
             {
                 "market": market,
-                "time": _ms_time(t.get("timestamp")),
+                "time": _num(t.get("timestamp")),
                 "symbol": symbol,
                 "quote": _quote(symbol),
                 "side": t.get("side") or "",
