@@ -208,7 +208,7 @@ class ExchangeAdapter:
         if base and urlsplit(base).hostname in LOOPBACK_HOSTS:
             # ccxt's throttle models the real exchange's request budget (MEXC's order history
             # weighs 10 points of 50 ms); a server on this machine (the sandbox) has none.
-            config["rateLimit"] = 1
+            config["enableRateLimit"] = False
         if self.connection.proxy:
             config["httpsProxy"] = self.connection.proxy
         client = getattr(ccxt_async, ccxt_id)(config)
