@@ -149,23 +149,25 @@ def orders_on_price_figure(
                 line={"color": PRICE_COLOR, "width": 1.5},
             )
         )
-    for side, rows in orders.groupby("side"):
+    # One trace per side and status: a marker symbol per trace, not per point, keeps a history
+    # of thousands of orders quick to build.
+    for (side, status), rows in orders.groupby(["side", "status"]):
         price = rows["price"].where(rows["price"] > 0, rows["average"])
         fig.add_trace(
             go.Scatter(
                 x=rows["time"],
                 y=price,
                 mode="markers",
-                name=f"{str(side).title()} orders",
+                name=f"{str(side).title()} orders ({status})",
                 marker={
                     "color": SIDE_COLORS.get(str(side), "#7f7f7f"),
-                    "symbol": [STATUS_SYMBOLS.get(s, "circle") for s in rows["status"]],
+                    "symbol": STATUS_SYMBOLS.get(str(status), "circle"),
                     "size": 8,
                     "line": {"width": 1.5},
                 },
-                customdata=rows[["status", "amount"]],
-                hovertemplate="%{x}<br>%{y:,.8g}<br>%{customdata[0]}, amount "
-                "%{customdata[1]:,.8g}<extra></extra>",
+                customdata=rows[["amount"]],
+                hovertemplate=f"%{{x}}<br>%{{y:,.8g}}<br>{status}, amount "
+                "%{customdata[0]:,.8g}<extra></extra>",
             )
         )
     for side, rows in trades.groupby("side"):

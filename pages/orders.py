@@ -84,11 +84,11 @@ st.dataframe(fills, hide_index=True, key=K + "fills", column_order=TRADE_VIEW,
              column_config=COLUMNS)  # fmt: skip
 downloads = st.columns(2)
 downloads[0].download_button(
-    "Download orders (CSV)", core.csv_bytes(orders[ORDER_VIEW]), file_name="orders.csv",
+    "Download orders (CSV)", lambda: core.csv_bytes(orders[ORDER_VIEW]), file_name="orders.csv",
     mime="text/csv", key=K + "download", icon=":material/download:", on_click="ignore",
 )  # fmt: skip
 downloads[1].download_button(
-    "Download fills (CSV)", core.csv_bytes(fills[TRADE_VIEW]), file_name="fills.csv",
+    "Download fills (CSV)", lambda: core.csv_bytes(fills[TRADE_VIEW]), file_name="fills.csv",
     mime="text/csv", key=K + "download_fills", icon=":material/download:", on_click="ignore",
 )  # fmt: skip
 

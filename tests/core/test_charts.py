@@ -104,10 +104,10 @@ def test_orders_and_fills_are_drawn_on_the_price():
     fills = trades((0, "BTC/USDT", "USDT", "sell", 11.2), (0, "ETH/USDT", "USDT", "buy", 3.0))
     fig = charts.orders_on_price_figure(candles, orders, fills, "BTC/USDT")
     names = [t.name for t in fig.data]
-    assert names == ["Price", "Buy orders", "Sell orders", "Sell fills"]
+    assert names == ["Price", "Buy orders (open)", "Sell orders (closed)", "Sell fills"]
     assert list(fig.data[1].y) == [9.5]
     assert list(fig.data[2].y) == [11.2]  # a market order sits at its average price
-    assert list(fig.data[1].marker.symbol) == [charts.STATUS_SYMBOLS["open"]]
+    assert fig.data[1].marker.symbol == charts.STATUS_SYMBOLS["open"]
     without_price = charts.orders_on_price_figure(None, orders, fills, "BTC/USDT")
     assert "Price" not in [t.name for t in without_price.data]
 
