@@ -20,8 +20,10 @@ from sqlite_utils import Database
 
 from backfuture_core.candles import market_options, pair_for_market, quote_of, usable_groups
 from backfuture_core.connections import get_connection, name_key
+from backfuture_core.diagnostics import latest_report
 from backfuture_core.errors import NotFound, ValidationError
-from backfuture_core.models import CheckState, Connection, Status
+from backfuture_core.models import CheckState, Connection
+from backfuture_core.readiness import can_enable_strategy
 from backfuture_core.store import audit, now_iso, write
 from backfuture_core.strategy import (
     FIELD_LABELS,
@@ -409,32 +411,9 @@ class ReadinessView:
 
 def withdrawal_unknown(db: Database, connection: Connection) -> bool:
     """The latest connection test could not tell whether withdrawal is disabled."""
-    try:
-        from backfuture_core.diagnostics import latest_report
-    except ModuleNotFoundError as exc:  # the connection test is not there yet: nothing to ask
-        if exc.name != "backfuture_core.diagnostics":
-            raise
-        return False
     report = latest_report(db, connection.id)
     check = report.check("withdrawal_disabled") if report is not None else None
     return check is not None and check.state == CheckState.UNKNOWN
-
-
-def _status_lines(connection: Connection) -> list[Line]:
-    """Fallback when `readiness` is missing: what the stored connection status says."""
-    status = connection.status
-    return [
-        Line(
-            "Connection tested and working",
-            status in (Status.ONLINE, Status.WARNING),
-            f"Status: {status.label}.",
-        ),
-        Line(
-            "Withdrawal disabled",
-            status != Status.UNSAFE,
-            "The key can withdraw funds." if status == Status.UNSAFE else "",
-        ),
-    ]
 
 
 def readiness_view(
@@ -447,17 +426,10 @@ def readiness_view(
     withdrawal_confirmed: bool = False,
 ) -> ReadinessView:
     """`readiness.can_enable_strategy` lines plus the margin-limit line and the settings."""
-    try:
-        from backfuture_core.readiness import can_enable_strategy
-    except ModuleNotFoundError as exc:  # not there yet: what the stored status says
-        if exc.name != "backfuture_core.readiness":
-            raise
-        lines = _status_lines(connection)
-    else:
-        ready = can_enable_strategy(
-            db, connection, market=params.market, withdrawal_confirmed=withdrawal_confirmed
-        )
-        lines = [Line(r.label, bool(r.ok), r.detail or "") for r in ready.reasons]
+    ready = can_enable_strategy(
+        db, connection, market=params.market, withdrawal_confirmed=withdrawal_confirmed
+    )
+    lines = [Line(r.label, r.ok, r.detail) for r in ready.reasons]
     lines.append(margin_line(params, problems, quote_balance))
     errors = [p.message for p in problems if p.is_error]
     lines.append(Line("Settings valid", not errors, " ".join(errors[:3])))

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from backfuture_core import diagnostics
+from backfuture_core.connections import find_connection, load_credentials
+from backfuture_core.store import open_db
 from backfuture_core.strategy import PARAMETERS, PRESETS
+from backfuture_core.vault import open_vault
 from tests.app.conftest import open_page
 
 K = "strategy."
@@ -199,3 +203,20 @@ def test_exchange_errors_are_shown_not_raised(page):
     assert not at.exception
     assert any(w.value.startswith("Could not read the balance.") for w in at.warning)
     assert "✗ **Margin limit fits the balance**" in readiness_lines(at)
+
+
+def test_readiness_follows_the_connection_test(page, settings):
+    assert "✗ **Recent successful connection test**" in readiness_lines(page)  # untested
+    db = open_db(settings.db_path)
+    try:
+        conn = find_connection(db, KUCOIN)
+        creds = load_credentials(db, open_vault(db, settings), conn.id)
+        diagnostics.save_report(db, conn.id, diagnostics.run(conn, creds))
+    finally:
+        db.close()
+    at = page.run()
+    lines = readiness_lines(at)
+    assert "✓ **Recent successful connection test**" in lines
+    assert "✓ **Trade permission**" in lines
+    assert "✓ **Withdrawal disabled**" in lines
+    assert not at.exception
