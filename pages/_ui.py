@@ -219,3 +219,28 @@ def require_vault() -> Vault:
         show_error(context.vault_error or VaultLocked("BackFuture is locked."))
         st.stop()
     return context.vault
+
+
+def portfolio_targets(conns: dict[int, Connection], column, key: str) -> list[Connection]:
+    """The "All connections" or one-connection picker of Balances and Orders; empty state first."""
+    if not conns:
+        st.info(
+            "Add a connection first, or start the demo on the Overview.", icon=":material/link:"
+        )
+        st.stop()
+    choice = column.selectbox(
+        "Connection",
+        [0, *conns],
+        key=key,
+        format_func=lambda i: "All connections" if i == 0 else connection_label(conns[i]),
+    )
+    return list(conns.values()) if choice == 0 else [conns[choice]]
+
+
+def show_notices(notices) -> None:
+    """A refresh's per-connection problems; connection names are user text, so plain text."""
+    for notice in notices:
+        with st.container(border=True):
+            st.text(notice.connection)
+            show = st.warning if notice.level == "warning" else st.error
+            show(notice.text, icon=":material/warning:")

@@ -9,32 +9,20 @@ from backfuture_core import portfolio as core
 from backfuture_core.connections import list_connections
 from pages import _ui
 
-K, ALL = "balances.", 0
+K = "balances."
 st.title("Balances")
 context, vault = _ui.ctx(), _ui.require_vault()
 conns = {c.id: c for c in list_connections(context.db)}
-if not conns:
-    st.info("Add a connection first, or start the demo on the Overview.", icon=":material/link:")
-    st.stop()
-
 top = st.columns([4, 2, 2], vertical_alignment="bottom")
-choice = top[0].selectbox(
-    "Connection", [ALL, *conns], key=K + "connection",
-    format_func=lambda i: "All connections" if i == ALL else _ui.connection_label(conns[i]),
-)  # fmt: skip
+targets = _ui.portfolio_targets(conns, top[0], K + "connection")
 refresh = top[1].button("Refresh", icon=":material/refresh:", key=K + "refresh", width="stretch")
 hide_dust = top[2].toggle(f"Hide dust (under {core.DUST_USDT:g} USDT)", key=K + "hide_dust")
-targets = list(conns.values()) if choice == ALL else [conns[choice]]
 cache = core.ResultCache(st.session_state, "balances")
 with st.spinner("Fetching balances…"):
     view = core.refresh_balances(context.db, vault, targets, cache, force=refresh)
 
 st.caption(view.last_updated)
-for notice in view.notices:  # connection names are user text: plain text only
-    with st.container(border=True):
-        st.text(notice.connection)
-        show = st.warning if notice.level == "warning" else st.error
-        show(notice.text, icon=":material/warning:")
+_ui.show_notices(view.notices)
 
 
 def money(value: float) -> str:

@@ -7,25 +7,17 @@ from backfuture_core import portfolio as core
 from backfuture_core.connections import list_connections
 from pages import _ui
 
-K, ALL, state = "orders.", 0, st.session_state
+K, state = "orders.", st.session_state
 st.title("Orders")
 context, vault = _ui.ctx(), _ui.require_vault()
 conns = {c.id: c for c in list_connections(context.db)}
-if not conns:
-    st.info("Add a connection first, or start the demo on the Overview.", icon=":material/link:")
-    st.stop()
-
 top = st.columns([4, 2, 2], vertical_alignment="bottom")
-choice = top[0].selectbox(
-    "Connection", [ALL, *conns], key=K + "connection",
-    format_func=lambda i: "All connections" if i == ALL else _ui.connection_label(conns[i]),
-)  # fmt: skip
+targets = _ui.portfolio_targets(conns, top[0], K + "connection")
 days = top[1].selectbox(
     "Period", core.PERIOD_DAYS, index=core.PERIOD_DAYS.index(core.DEFAULT_PERIOD_DAYS),
     format_func=lambda d: "Last 24 hours" if d == 1 else f"Last {d} days", key=K + "period",
 )  # fmt: skip
 refresh = top[2].button("Refresh", icon=":material/refresh:", key=K + "refresh", width="stretch")
-targets = list(conns.values()) if choice == ALL else [conns[choice]]
 chosen = state.get(K + "pair") or None  # asked for on exchanges that answer per symbol
 cache = core.ResultCache(state, "orders")
 with st.spinner("Fetching orders and fills… MEXC answers one pair and 7 days per request."):
@@ -46,11 +38,7 @@ status = filters[2].selectbox(
     format_func=lambda s: {"": "Any status", "closed": "Filled (closed)"}.get(s, s.title()),
 )  # fmt: skip
 st.caption(view.last_updated)
-for notice in view.notices:  # connection names are user text: plain text only
-    with st.container(border=True):
-        st.text(notice.connection)
-        show = st.warning if notice.level == "warning" else st.error
-        show(notice.text, icon=":material/warning:")
+_ui.show_notices(view.notices)
 
 orders = core.filter_orders(view.orders, pair=pair, side=side, status=status)
 fills = core.filter_orders(view.trades, pair=pair, side=side)
