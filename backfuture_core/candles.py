@@ -23,7 +23,7 @@ import pandas as pd
 from sqlite_utils import Database
 
 from backfuture_core.backtest import BacktestResult, candles_to_frame, compare_recovery
-from backfuture_core.exchanges.base import create_adapter, run_sync
+from backfuture_core.exchanges.base import adapter_class, create_adapter, run_sync
 from backfuture_core.market_cache import cache_source, read_market_cache, store_market_cache
 from backfuture_core.models import Connection, Credentials
 from backfuture_core.store import write
@@ -37,7 +37,6 @@ TIMEFRAMES: dict[str, int] = {
 }
 PERIOD_DAYS = (7, 30, 90)
 DAY_MS = 86_400_000
-PAGE_LIMITS = {"mexc": 500, "kucoin": 1500}  # candles per request (ccxt's own maximums)
 DEFAULT_PAGE_LIMIT = 500
 PREFERRED_QUOTES = ("USDT", "USDC", "USD", "BTC", "ETH")
 
@@ -314,7 +313,7 @@ def fetch_candles_sync(
     plan = plan_candles(db, connection, symbol, timeframe, since_ms, until_ms)
     rows = []
     if plan.runs:
-        limit = PAGE_LIMITS.get(connection.exchange, DEFAULT_PAGE_LIMIT)
+        limit = adapter_class(connection.exchange).CANDLES_PER_CALL
         rows = _with_markets(
             db,
             connection,

@@ -29,7 +29,7 @@ import json
 import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -40,7 +40,16 @@ from backfuture_core import candles
 from backfuture_core.candles import candle_symbol
 from backfuture_core.connections import load_credentials
 from backfuture_core.errors import BackfutureError, ExchangeError
-from backfuture_core.exchanges.base import FUTURES, SPOT, ExchangeAdapter, create_adapter, run_sync
+from backfuture_core.exchanges.base import (
+    DAY_MS,
+    FUTURES,
+    SPOT,
+    ExchangeAdapter,
+    Paging,
+    adapter_class,
+    create_adapter,
+    run_sync,
+)
 from backfuture_core.market_cache import cache_source, read_market_cache, store_market_cache
 from backfuture_core.models import Connection, Credentials
 from backfuture_core.store import dumps, now_iso, write
@@ -51,7 +60,7 @@ VALUE_CURRENCY = "USDT"
 STABLECOINS = frozenset({"USDT", "USDC", "DAI", "FDUSD", "TUSD", "USD"})
 SESSION_TTL_S = 60.0
 DUST_USDT = 1.0
-DAY_MS = 86_400_000
+
 PERIOD_DAYS = (1, 7, 30, 90)
 DEFAULT_PERIOD_DAYS = 7
 CHART_TIMEFRAMES = {1: "15m", 7: "1h", 30: "4h", 90: "1d"}
@@ -209,32 +218,6 @@ def balance_rows(balance: Mapping[str, Any], market: str) -> list[dict[str, Any]
             continue
         rows.append({"market": market, "asset": asset, "free": f, "used": u, "total": t})
     return rows
-
-
-def mexc_swap_balance(balance: Mapping[str, Any]) -> dict[str, dict[str, float]]:
-    """MEXC contract assets as a ccxt-shaped balance that counts what ccxt leaves out: ccxt
-    reads only availableBalance and frozenBalance, so margin held by open positions and their
-    unrealised PnL vanish. Here used = frozen + position margin and total = equity."""
-    rows = (balance.get("info") or {}).get("data")
-    if not isinstance(rows, list):
-        return {"free": {}, "used": {}, "total": {}}
-    out: dict[str, dict[str, float]] = {"free": {}, "used": {}, "total": {}}
-    for row in rows:
-        if not isinstance(row, dict) or not row.get("currency"):
-            continue
-        code = str(row["currency"])
-        free = _num(row.get("availableBalance"))
-        used = sum(
-            v for v in (_num(row.get("frozenBalance")), _num(row.get("positionMargin")))
-            if not math.isnan(v)
-        )  # fmt: skip
-        equity = _num(row.get("equity"))
-        out["free"][code] = free
-        out["used"][code] = used
-        if math.isnan(equity):
-            equity = (0.0 if math.isnan(free) else free) + used
-        out["total"][code] = equity
-    return out
 
 
 def liquidation_distance_pct(side: str, mark: float, liquidation: float) -> float:
@@ -568,12 +551,6 @@ def _symbols(adapter: ExchangeAdapter, market: str) -> dict[str, Mapping[str, An
 # --- Balances ----------------------------------------------------------------------------------
 
 
-async def _futures_balance(adapter: ExchangeAdapter, connection: Connection) -> dict:
-    if connection.exchange == "mexc":
-        return mexc_swap_balance(await adapter.call(FUTURES, "fetch_balance", {"type": "swap"}))
-    return await adapter.call(FUTURES, "fetch_balance")
-
-
 async def _tickers(adapter: ExchangeAdapter, market: str, symbols: Sequence[str]) -> dict:
     return await adapter.call(market, "fetch_tickers", list(symbols)) if symbols else {}
 
@@ -596,7 +573,7 @@ async def _holdings(adapter: ExchangeAdapter, connection: Connection) -> _Holdin
     if connection.market.has_spot:
         jobs["spot"] = adapter.call(SPOT, "fetch_balance")
     if connection.market.has_futures:
-        jobs["futures"] = _futures_balance(adapter, connection)
+        jobs["futures"] = adapter.fetch_futures_balance()
         jobs["positions"] = adapter.call(FUTURES, "fetch_positions")
     got = dict(zip(jobs, await _together(*jobs.values()), strict=True))
     rows = balance_rows(got.get("spot") or {}, SPOT)
@@ -708,46 +685,6 @@ def fetch_portfolios(
 # --- Orders and fills --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Paging:
-    """How one exchange lists one kind of record: the ccxt method, rows per call, the longest
-    time span one call may cover, and whether pages are numbered or follow a time cursor."""
-
-    method: str
-    limit: int | None  # None: one call, no paging (MEXC spot open orders)
-    window_ms: int | None = None  # None: the whole period in one span
-    page_param: str | None = None  # page-number parameter; None: advance a time cursor
-    until_param: str = "until"
-    per_symbol: bool = False  # the exchange answers one symbol per call
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-
-_PAGE_500 = {"pageSize": 500}  # ccxt does not pass `limit` on for KuCoin fills
-_KUCOIN = {
-    "open": Paging("fetch_open_orders", 500, page_param="currentPage", params=_PAGE_500),
-    "orders": Paging("fetch_closed_orders", 500, 7 * DAY_MS, "currentPage", params=_PAGE_500),
-    "trades": Paging("fetch_my_trades", 500, 7 * DAY_MS, "currentPage", params=_PAGE_500),
-}
-PAGING: dict[tuple[str, str, str], Paging] = {
-    # MEXC spot v3: a symbol per call; allOrders covers at most 7 days and 1000 rows.
-    ("mexc", SPOT, "open"): Paging("fetch_open_orders", None, per_symbol=True),
-    ("mexc", SPOT, "orders"): Paging("fetch_orders", 1000, 7 * DAY_MS, per_symbol=True),
-    ("mexc", SPOT, "trades"): Paging("fetch_my_trades", 1000, 30 * DAY_MS, per_symbol=True),
-    # MEXC contract: numbered pages of at most 100; fills need a symbol.
-    ("mexc", FUTURES, "open"): Paging(
-        "fetch_open_orders", 100, page_param="page_num", params={"type": "swap"}
-    ),
-    ("mexc", FUTURES, "orders"): Paging(
-        "fetch_orders", 100, 7 * DAY_MS, "page_num", params={"type": "swap"}
-    ),
-    ("mexc", FUTURES, "trades"): Paging(
-        "fetch_my_trades", 100, 7 * DAY_MS, "page_num", "end_time", per_symbol=True
-    ),
-    # KuCoin spot and futures: numbered pages of at most 500 inside 7-day windows.
-    **{("kucoin", m, k): p for m in (SPOT, FUTURES) for k, p in _KUCOIN.items()},
-}  # fmt: skip
-
-
 def _spans(since: int | None, until: int | None, window: int | None) -> list[tuple[Any, Any]]:
     if window is None or since is None or until is None:
         return [(since, until)]
@@ -841,7 +778,7 @@ async def _market_activity(
     calls: list[int],
     only_pairs: bool,
 ) -> tuple[list[dict], list[dict], list[str]]:
-    plans = {k: PAGING[(connection.exchange, market, k)] for k in ("open", "orders", "trades")}
+    plans = {k: adapter.PAGING[(market, k)] for k in ("open", "orders", "trades")}
     if only_pairs:  # adding pairs to an earlier answer: only the per-symbol listings
         plans = {k: plan for k, plan in plans.items() if plan.per_symbol}
     symbols: list[str] = []
@@ -1210,7 +1147,7 @@ def _covers(entry: Fetched | None, connection: Connection, pair: str | None) -> 
     if entry is None or entry.value is None or not pair:
         return True
     per_symbol = any(
-        PAGING[(connection.exchange, m, kind)].per_symbol
+        adapter_class(connection.exchange).PAGING[(m, kind)].per_symbol
         for m in _markets_of(connection)
         for kind in ("open", "orders", "trades")
     )
@@ -1333,7 +1270,7 @@ def price_candles(
     Raises ExchangeError."""
     plan = candles.plan_candles(db, connection, candle_symbol(pair), timeframe, since_ms, until_ms)
     if plan.runs:
-        limit = candles.PAGE_LIMITS.get(connection.exchange, candles.DEFAULT_PAGE_LIMIT)
+        limit = adapter_class(connection.exchange).CANDLES_PER_CALL
 
         async def download(adapter: ExchangeAdapter, conn: Connection) -> list[list]:
             return await candles.download_candles(adapter, plan, market=SPOT, page_limit=limit)

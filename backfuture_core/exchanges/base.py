@@ -20,8 +20,8 @@ import json
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
@@ -31,6 +31,7 @@ from backfuture_core.models import Connection, Credentials
 SPOT = "spot"
 FUTURES = "futures"
 
+DAY_MS = 86_400_000
 RETRYABLE = frozenset({"exchange_unavailable", "rate_limited"})
 MAX_RETRIES = 3
 REQUEST_TIMEOUT_MS = 10_000
@@ -126,12 +127,29 @@ def class_category(exc: BaseException) -> str:
     return "unknown"
 
 
+@dataclass(frozen=True)
+class Paging:
+    """How one exchange lists one kind of record: the ccxt method, rows per call, the longest
+    time span one call may cover, and whether pages are numbered or follow a time cursor."""
+
+    method: str
+    limit: int | None  # None: one call, no paging (MEXC spot open orders)
+    window_ms: int | None = None  # None: the whole period in one span
+    page_param: str | None = None  # page-number parameter; None: advance a time cursor
+    until_param: str = "until"
+    per_symbol: bool = False  # the exchange answers one symbol per call
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
 class ExchangeAdapter:
     """Base adapter; `create_adapter` picks the exchange's subclass."""
 
     exchange_id: ClassVar[str] = ""
     # The exchange's own error codes, checked before the ccxt class (ccxt maps several wrongly).
     ERROR_CODES: ClassVar[dict[str, str]] = {}
+    # How the exchange lists (market, "open" | "orders" | "trades") records (portfolio.py).
+    PAGING: ClassVar[dict[tuple[str, str], Paging]] = {}
+    CANDLES_PER_CALL: ClassVar[int] = 500  # ccxt's own maximum for the exchange
 
     def __init__(
         self,
@@ -376,6 +394,11 @@ class ExchangeAdapter:
         self.fresh_markets[self.ccxt_id(market)] = markets
         return markets
 
+    async def fetch_futures_balance(self) -> dict:
+        """The futures account as a ccxt balance (free, used, total per currency)."""
+        await self.load_markets(FUTURES)
+        return await self.call(FUTURES, "fetch_balance")
+
     async def fetch_balance(self, market: str = SPOT) -> dict:
         await self.load_markets(market)
         return await self.call(market, "fetch_balance")
@@ -392,14 +415,18 @@ class ExchangeAdapter:
         return await self.call(market, "fetch_ohlcv", symbol, timeframe, since, limit)
 
 
-def create_adapter(
-    connection: Connection, credentials: Credentials, **kwargs: Any
-) -> ExchangeAdapter:
-    """The adapter for the connection's exchange (an async context manager)."""
+def adapter_class(exchange_id: str) -> type[ExchangeAdapter]:
     from backfuture_core.exchanges import get_exchange
     from backfuture_core.exchanges.kucoin import KucoinAdapter
     from backfuture_core.exchanges.mexc import MexcAdapter
 
-    get_exchange(connection.exchange)  # a clear ValidationError for an unknown exchange
+    get_exchange(exchange_id)  # a clear ValidationError for an unknown exchange
     adapters: dict[str, type[ExchangeAdapter]] = {"mexc": MexcAdapter, "kucoin": KucoinAdapter}
-    return adapters[connection.exchange](connection, credentials, **kwargs)
+    return adapters[exchange_id]
+
+
+def create_adapter(
+    connection: Connection, credentials: Credentials, **kwargs: Any
+) -> ExchangeAdapter:
+    """The adapter for the connection's exchange (an async context manager)."""
+    return adapter_class(connection.exchange)(connection, credentials, **kwargs)

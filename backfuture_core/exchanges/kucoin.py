@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from backfuture_core.exchanges.base import SPOT, ExchangeAdapter, KeyInfo
+from backfuture_core.exchanges.base import DAY_MS, FUTURES, SPOT, ExchangeAdapter, KeyInfo, Paging
 
 # reference/exchanges.md 2.3 (ccxt maps most of these to AuthenticationError).
 KUCOIN_ERROR_CODES = {
@@ -31,9 +31,22 @@ KUCOIN_ERROR_CODES = {
 }
 
 
+_PAGE_500 = {"pageSize": 500}  # ccxt does not pass `limit` on for KuCoin fills
+# Spot and futures alike: numbered pages of at most 500 inside 7-day windows.
+_PAGING = {
+    "open": Paging("fetch_open_orders", 500, page_param="currentPage", params=_PAGE_500),
+    "orders": Paging("fetch_closed_orders", 500, 7 * DAY_MS, "currentPage", params=_PAGE_500),
+    "trades": Paging("fetch_my_trades", 500, 7 * DAY_MS, "currentPage", params=_PAGE_500),
+}
+
+
 class KucoinAdapter(ExchangeAdapter):
     exchange_id = "kucoin"
     ERROR_CODES: ClassVar[dict[str, str]] = KUCOIN_ERROR_CODES
+    CANDLES_PER_CALL: ClassVar[int] = 1500
+    PAGING: ClassVar[dict[tuple[str, str], Paging]] = {
+        (market, kind): plan for market in (SPOT, FUTURES) for kind, plan in _PAGING.items()
+    }
 
     def client_options(self, ccxt_id: str) -> dict[str, Any]:
         types = ["swap"] if ccxt_id == "kucoinfutures" else ["spot"]

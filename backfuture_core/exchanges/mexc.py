@@ -6,9 +6,18 @@ scope (a valid read+trade key would look invalid), so it is switched off.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from backfuture_core.exchanges.base import FUTURES, SPOT, ExchangeAdapter, KeyInfo
+from backfuture_core.exchanges.base import (
+    DAY_MS,
+    FUTURES,
+    SPOT,
+    ExchangeAdapter,
+    KeyInfo,
+    Paging,
+)
 
 # reference/exchanges.md 1.3: spot v3 codes, then contract v1 codes.
 MEXC_ERROR_CODES = {
@@ -45,6 +54,40 @@ MEXC_ERROR_CODES = {
 }
 
 
+def _number(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return number if math.isfinite(number) else math.nan
+
+
+def swap_balance(balance: Mapping[str, Any]) -> dict[str, dict[str, float]]:
+    """MEXC contract assets as a ccxt-shaped balance that counts what ccxt leaves out: ccxt
+    reads only availableBalance and frozenBalance, so margin held by open positions and their
+    unrealised PnL vanish. Here used = frozen + position margin and total = equity."""
+    rows = (balance.get("info") or {}).get("data")
+    if not isinstance(rows, list):
+        return {"free": {}, "used": {}, "total": {}}
+    out: dict[str, dict[str, float]] = {"free": {}, "used": {}, "total": {}}
+    for row in rows:
+        if not isinstance(row, dict) or not row.get("currency"):
+            continue
+        code = str(row["currency"])
+        free = _number(row.get("availableBalance"))
+        used = sum(
+            v for v in (_number(row.get("frozenBalance")), _number(row.get("positionMargin")))
+            if not math.isnan(v)
+        )  # fmt: skip
+        equity = _number(row.get("equity"))
+        out["free"][code] = free
+        out["used"][code] = used
+        if math.isnan(equity):
+            equity = (0.0 if math.isnan(free) else free) + used
+        out["total"][code] = equity
+    return out
+
+
 def _flag(permissions: set[str], name: str, known: bool) -> bool | None:
     return (name in permissions) if known else None
 
@@ -52,6 +95,22 @@ def _flag(permissions: set[str], name: str, known: bool) -> bool | None:
 class MexcAdapter(ExchangeAdapter):
     exchange_id = "mexc"
     ERROR_CODES: ClassVar[dict[str, str]] = MEXC_ERROR_CODES
+    PAGING: ClassVar[dict[tuple[str, str], Paging]] = {
+        # Spot v3: a symbol per call; allOrders covers at most 7 days and 1000 rows.
+        (SPOT, "open"): Paging("fetch_open_orders", None, per_symbol=True),
+        (SPOT, "orders"): Paging("fetch_orders", 1000, 7 * DAY_MS, per_symbol=True),
+        (SPOT, "trades"): Paging("fetch_my_trades", 1000, 30 * DAY_MS, per_symbol=True),
+        # Contract: numbered pages of at most 100; fills need a symbol.
+        (FUTURES, "open"): Paging(
+            "fetch_open_orders", 100, page_param="page_num", params={"type": "swap"}
+        ),
+        (FUTURES, "orders"): Paging(
+            "fetch_orders", 100, 7 * DAY_MS, "page_num", params={"type": "swap"}
+        ),
+        (FUTURES, "trades"): Paging(
+            "fetch_my_trades", 100, 7 * DAY_MS, "page_num", "end_time", per_symbol=True
+        ),
+    }
 
     def client_options(self, ccxt_id: str) -> dict[str, Any]:
         return {"fetchCurrencies": False}
@@ -102,3 +161,7 @@ class MexcAdapter(ExchangeAdapter):
         if not isinstance(body, dict) or body.get("success") is not True:
             raise self.classify(ValueError("contract assets without success"))
         return body
+
+    async def fetch_futures_balance(self) -> dict:
+        await self.load_markets(FUTURES)
+        return swap_balance(await self.call(FUTURES, "fetch_balance", {"type": "swap"}))

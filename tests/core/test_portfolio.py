@@ -16,6 +16,8 @@ from backfuture_core import portfolio as pf
 from backfuture_core.config import Settings
 from backfuture_core.connections import ConnectionForm, add_connection
 from backfuture_core.errors import ExchangeError
+from backfuture_core.exchanges.base import Paging
+from backfuture_core.exchanges.mexc import swap_balance
 from backfuture_core.sandbox import DemoKey, Sandbox, demo_keys
 from backfuture_core.store import now_iso, open_db, write
 from backfuture_core.vault import open_vault
@@ -528,7 +530,7 @@ def test_mexc_swap_balance_counts_position_margin_and_equity():
             ]
         }
     }  # fmt: skip
-    rows = pf.balance_rows(pf.mexc_swap_balance(raw), "futures")
+    rows = pf.balance_rows(swap_balance(raw), "futures")
     assert rows == [
         {"market": "futures", "asset": "USDT", "free": 900.0, "used": 110.0, "total": 1005.0}
     ]
@@ -551,7 +553,7 @@ def test_cursor_paging_survives_rows_sharing_a_timestamp():
 
     rows = [{"id": str(i), "timestamp": 1000 + i // 3} for i in range(25)]
     adapter = PagedAdapter(rows)
-    plan = pf.Paging("fetch_orders", 5, 10_000)
+    plan = Paging("fetch_orders", 5, 10_000)
     calls = [0]
     found = asyncio.run(pf._page_through(adapter, "spot", plan, "X/USDT", 1000, 2000, calls))
     assert {r["id"] for r in found} == {r["id"] for r in rows}
