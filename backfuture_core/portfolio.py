@@ -29,7 +29,7 @@ import json
 import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -367,6 +367,8 @@ class Activity:
     symbols: tuple[str, ...] = ()  # symbols asked one by one (exchanges that need a symbol)
     calls: int = 0  # order/fill calls made, pagination included
     listed: tuple[str, ...] = ()  # every active symbol the exchange lists for these markets
+    # (market, kind, symbol) -> [from, until] ms that the settled rows fetched here cover
+    coverage: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict)
 
 
 # --- Market cache (on disk) --------------------------------------------------------------------
@@ -734,15 +736,18 @@ async def _listing(
     since: int | None,
     until: int | None,
     calls: list[int],
+    starts: Mapping[str, int] | None = None,
 ) -> list[dict]:
-    """Every (symbol, span) of a listing concurrently."""
+    """Every (symbol, span) of a listing concurrently; `starts` moves a symbol's start past
+    what is already stored ("" for listings that take no symbol)."""
     targets: Sequence[str | None] = symbols if plan.per_symbol else [None]
     if not plan.method:
         return []
+    starts = starts or {}
     jobs = [
         _page_through(adapter, market, plan, symbol, start, end, calls)
         for symbol in targets
-        for start, end in _spans(since, until, plan.window_ms)
+        for start, end in _spans(starts.get(symbol or "", since), until, plan.window_ms)
     ]
     return [row for rows in await _together(*jobs) for row in rows]
 
@@ -777,7 +782,8 @@ async def _market_activity(
     pairs: Sequence[str],
     calls: list[int],
     only_pairs: bool,
-) -> tuple[list[dict], list[dict], list[str]]:
+    coverage: Coverage,
+) -> tuple[list[dict], list[dict], list[str], Coverage]:
     plans = {k: adapter.PAGING[(market, k)] for k in ("open", "orders", "trades")}
     if only_pairs:  # adding pairs to an earlier answer: only the per-symbol listings
         plans = {k: plan for k, plan in plans.items() if plan.per_symbol}
@@ -786,13 +792,29 @@ async def _market_activity(
         held = [] if only_pairs else await _held_symbols(adapter, connection, market)
         symbols = _wanted(_symbols(adapter, market), held, pairs, market)
     none = Paging("", 0, per_symbol=True)  # a listing left out: asks nothing, lists nothing
+    keys = {
+        kind: [s or "" for s in (symbols if plans[kind].per_symbol else [None])]
+        for kind in ("orders", "trades")
+        if kind in plans
+    }
+    starts = {
+        kind: {key: fetch_start(coverage, market, kind, key, since) for key in kinds}
+        for kind, kinds in keys.items()
+    }
     open_orders, history, trades = await _together(
         _listing(adapter, market, plans.get("open", none), symbols, None, None, calls),
-        _listing(adapter, market, plans.get("orders", none), symbols, since, until, calls),
-        _listing(adapter, market, plans.get("trades", none), symbols, since, until, calls),
-    )
+        _listing(
+            adapter, market, plans.get("orders", none), symbols, since, until, calls,
+            starts.get("orders"),
+        ),
+        _listing(
+            adapter, market, plans.get("trades", none), symbols, since, until, calls,
+            starts.get("trades"),
+        ),
+    )  # fmt: skip
     orders = order_rows(history, market) + order_rows(open_orders, market)
-    return orders, trade_rows(trades, market), symbols
+    covered = new_coverage(coverage, market, starts, since, until, orders)
+    return orders, trade_rows(trades, market), symbols, covered
 
 
 def _listed(adapter: ExchangeAdapter, markets: Iterable[str]) -> tuple[str, ...]:
@@ -814,16 +836,23 @@ def _unique(orders: pd.DataFrame, trades: pd.DataFrame) -> tuple[pd.DataFrame, p
 
 
 def _activity_work(
-    since: int, until: int, pairs: Mapping[int, Sequence[str]], only_pairs: bool = False
+    since: int,
+    until: int,
+    pairs: Mapping[int, Sequence[str]],
+    only_pairs: bool = False,
+    coverage: Mapping[int, Coverage] | None = None,
 ) -> Work:
     async def work(adapter: ExchangeAdapter, connection: Connection) -> Activity:
         markets = _markets_of(connection)
         await _load_markets(adapter, markets)
         calls = [0]
         chosen = pairs.get(connection.id, ())
+        stored = (coverage or {}).get(connection.id, {})
         parts = await _together(
             *(
-                _market_activity(adapter, connection, m, since, until, chosen, calls, only_pairs)
+                _market_activity(
+                    adapter, connection, m, since, until, chosen, calls, only_pairs, stored
+                )
                 for m in markets
             )
         )
@@ -842,6 +871,7 @@ def _activity_work(
             tuple(sorted({s for p in parts for s in p[2]})),
             calls[0],
             _listed(adapter, markets),
+            {key: span for p in parts for key, span in p[3].items()},
         )
 
     return work
@@ -882,8 +912,116 @@ def fetch_activity(
     per_connection = {
         c.id: chosen if only_pairs else (*strategy_pairs(db, c.id), *chosen) for c in connections
     }
-    work = _activity_work(int(since_ms), until, per_connection, only_pairs)
-    return _run_each(db, vault, connections, each_connection(work))
+    coverage = {c.id: read_coverage(db, c.id) for c in connections}
+    work = _activity_work(int(since_ms), until, per_connection, only_pairs, coverage)
+    results = _run_each(db, vault, connections, each_connection(work))
+    return [
+        with_settled(db, conn, result) if isinstance(result, Activity) else result
+        for conn, result in zip(connections, results, strict=True)
+    ]
+
+
+# --- Settled history (on disk) -----------------------------------------------------------------
+
+SETTLE_MS = 5 * 60_000  # fills and closed orders younger than this may still be arriving
+Coverage = dict[tuple[str, str, str], tuple[int, int]]
+
+
+def read_coverage(db: Database, connection_id: int) -> Coverage:
+    rows = db.execute(
+        "SELECT market, kind, symbol, covered_from, covered_until FROM activity_coverage"
+        " WHERE connection_id = ?",
+        [connection_id],
+    ).fetchall()
+    return {(m, k, sym): (int(f), int(u)) for m, k, sym, f, u in rows}
+
+
+def fetch_start(coverage: Coverage, market: str, kind: str, symbol: str, since: int) -> int:
+    """Where a listing must start: after the stored rows, when they reach back to `since`."""
+    covered = coverage.get((market, kind, symbol))
+    if covered is None or not covered[0] <= since < covered[1]:
+        return since
+    return covered[1]
+
+
+def new_coverage(
+    coverage: Coverage,
+    market: str,
+    starts: Mapping[str, Mapping[str, int]],
+    since: int,
+    until: int,
+    orders: Sequence[Mapping[str, Any]],
+) -> Coverage:
+    """What the stored rows cover after this fetch. An order still open may close later with
+    its old time, so order coverage stops before the oldest open order of its symbol."""
+    oldest_open: dict[str, float] = {}
+    for row in orders:
+        if row["status"] == "open" and not math.isnan(row["time"]):
+            for key in (row["symbol"], ""):
+                oldest_open[key] = min(oldest_open.get(key, math.inf), row["time"])
+    spans: Coverage = {}
+    for kind, by_symbol in starts.items():
+        for symbol, start in by_symbol.items():
+            end = until - SETTLE_MS
+            if kind == "orders" and symbol in oldest_open:
+                end = min(end, int(oldest_open[symbol]) - 1)
+            previous = coverage.get((market, kind, symbol))
+            first = previous[0] if previous is not None and start > since else since
+            spans[(market, kind, symbol)] = (first, max(end, start))
+    return spans
+
+
+_TAGS = ("connection_id", "connection", "exchange")
+
+
+def _settled_records(frame: pd.DataFrame, kind: str, id_column: str) -> list[list[Any]]:
+    if kind == "orders":
+        frame = frame[frame["status"] != "open"]
+    if frame.empty:
+        return []
+    times = frame["time"].map(lambda t: None if pd.isna(t) else t.value // 1_000_000)
+    body = frame.drop(columns=[c for c in _TAGS if c in frame]).assign(time=times)
+    return [
+        [record["market"], kind, str(record[id_column]), record["time"], dumps(record)]
+        for record in body.to_dict("records")
+        if record[id_column]
+    ]
+
+
+def with_settled(db: Database, connection: Connection, activity: Activity) -> Activity:
+    """`activity` joined with the stored closed orders and fills of its period; what it fetched
+    that is settled is stored, with the span it covers."""
+    rows = db.execute(
+        "SELECT kind, body FROM activity_rows WHERE connection_id = ? AND time_ms BETWEEN ? AND ?",
+        [connection.id, activity.since_ms, activity.until_ms],
+    ).fetchall()
+    stored = {"orders": [], "trades": []}
+    for kind, body in rows:
+        stored[kind].append(json.loads(body))
+    records = _settled_records(activity.orders, "orders", "order_id")
+    records += _settled_records(activity.trades, "trades", "trade_id")
+    with write(db):
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO activity_rows VALUES (?, ?, ?, ?, ?, ?)",
+            [[connection.id, *record] for record in records],
+        )
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO activity_coverage VALUES (?, ?, ?, ?, ?, ?)",
+            [[connection.id, *key, *span] for key, span in activity.coverage.items()],
+        )
+    if not rows:
+        return activity
+    orders, trades = _unique(
+        pd.concat(
+            [_frame(_tag(stored["orders"], connection), ORDER_COLUMNS), activity.orders],
+            ignore_index=True,
+        ),
+        pd.concat(
+            [_frame(_tag(stored["trades"], connection), TRADE_COLUMNS), activity.trades],
+            ignore_index=True,
+        ),
+    )
+    return replace(activity, orders=orders, trades=trades)
 
 
 # --- Keep the last good result, mark it stale --------------------------------------------------

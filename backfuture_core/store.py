@@ -213,3 +213,32 @@ def m003_portfolio_strategy(db: Database) -> None:
         );
         """,
     )
+
+
+@MIGRATIONS()
+def m004_settled_activity(db: Database) -> None:
+    """Closed orders and fills never change: kept, so a refresh asks only for what is new."""
+    _script(
+        db,
+        """
+        CREATE TABLE activity_rows (
+            connection_id INTEGER NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+            market TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('orders', 'trades')),
+            row_id TEXT NOT NULL,
+            time_ms INTEGER,
+            body TEXT NOT NULL,
+            PRIMARY KEY (connection_id, market, kind, row_id)
+        );
+        CREATE INDEX activity_rows_by_time ON activity_rows (connection_id, time_ms);
+        CREATE TABLE activity_coverage (
+            connection_id INTEGER NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+            market TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            symbol TEXT NOT NULL,
+            covered_from INTEGER NOT NULL,
+            covered_until INTEGER NOT NULL,
+            PRIMARY KEY (connection_id, market, kind, symbol)
+        );
+        """,
+    )

@@ -382,6 +382,17 @@ def test_ten_thousand_orders_are_paged_completely(db, vault, big):
     fills = [r for r in big.requests if r.path == "/api/v1/fills"]
     assert activity.calls == len(listing) + len(fills)
 
+    # Closed orders and fills never change: the next refresh asks only for what is new and
+    # shows the same history (from the database), also after a restart.
+    reopened = open_db(db.execute("PRAGMA database_list").fetchone()[2])  # a restart
+    big.clear_requests()
+    later = one(pf.fetch_activity(reopened, vault, [conn], since_ms=since, until_ms=now + 1000))
+    again = [r for r in big.requests if r.path in ("/api/v1/orders", "/api/v1/fills")]
+    assert len(again) < len(listing) / 5
+    assert {r.query.get("startAt") for r in again if "startAt" in r.query} != starts
+    assert sorted(later.orders["order_id"]) == sorted(orders["order_id"])
+    assert len(later.trades) == len(activity.trades)
+
 
 def test_mexc_orders_are_asked_per_symbol(db, vault, sb, markets):
     base = KEYS[MEXC_FUTURES]
