@@ -4,7 +4,9 @@ Each page is opened through app.py with Streamlit's AppTest, in demo mode, in a 
 (Streamlit's caches cleared) on a temporary data folder, with the sandbox's order history of
 the "main" account sized by BACKFUTURE_SANDBOX_ORDER_HISTORY. The page shows that account: the
 main demo connection and the whole history (the longest period, 90 days; `--period` to change)
-are chosen through the widgets' keys before the page's first run, so one run is timed.
+are chosen through the widgets' keys before the page's first run, so one run is timed. The
+unmeasured warm-up visit fills the database's store of closed orders, as a person's first visit
+does; the timed visits are the later ones, which ask the exchange only for what is new.
 Target: at most 3.
 
 Each size runs in its own process (`--worker N`): demo mode serves the sandbox from the app's
