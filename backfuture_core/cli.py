@@ -253,17 +253,18 @@ def serve_sandbox(port: int) -> int:
         return EXIT_FAILED
     previous = signal.signal(signal.SIGTERM, stop)  # `kill` stops it as cleanly as Ctrl-C
     try:
-        print(f"BackFuture sandbox exchange on {sandbox.url} (Ctrl-C to stop)")
+        lines = [f"BackFuture sandbox exchange on {sandbox.url} (Ctrl-C to stop)"]
         for exchange in ("mexc", "kucoin"):
-            print(f"  {exchange} API base URL: {sandbox.base_url(exchange)}")
-        print("Demo keys (fake values, for the sandbox only):")
+            lines.append(f"  {exchange} API base URL: {sandbox.base_url(exchange)}")
+        lines.append("Demo keys (fake values, for the sandbox only):")
         for key in sandbox.keys:
-            print(f"- {key.label} [{key.exchange}, {key.market}]")
-            print(f"    api key:    {key.api_key}")
-            print(f"    secret:     {key.secret}")
+            lines.append(f"- {key.label} [{key.exchange}, {key.market}]")
+            lines.append(f"    api key:    {key.api_key}")
+            lines.append(f"    secret:     {key.secret}")
             if key.passphrase:
-                print(f"    passphrase: {key.passphrase}")
-        sys.stdout.flush()
+                lines.append(f"    passphrase: {key.passphrase}")
+        # One write: a script that reads the first line and stops the server gets it all.
+        print("\n".join(lines), flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
