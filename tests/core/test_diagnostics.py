@@ -804,11 +804,16 @@ def test_classified_errors_carry_no_signature_or_markup():
 
 def test_a_retried_time_request_is_not_read_as_a_slow_clock(sb):
     key = fresh_key(sb, template("mexc"), market="spot")
-    sb.set_fault("rate_limit", retry_after=3, count=1)  # the first request out: the server time
-    report = run_test(sb, key)
-    assert [r.status for r in sb.requests if r.path.endswith("/time")][:1] == [429]
-    assert report.status == Status.ONLINE
-    assert states(report)["clock"] == PASS
+    sb.set_fault("rate_limit", retry_after=3, count=1)  # the only request: the server time
+
+    async def offset():
+        async with create_adapter(connection_for(sb, key), credentials_for(key)) as adapter:
+            return await adapter.clock_offset(), adapter.retries
+
+    (_, skew), retries = asyncio.run(offset())
+    assert retries == 1  # it waited 3 s for the retry...
+    assert abs(skew) < 1_000  # ...which is not read as the clock being 1.5 s off
+    assert [r.status for r in sb.requests if r.path.endswith("/time")][-2:] == [429, 200]
 
 
 @EXCHANGES
