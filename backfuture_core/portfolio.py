@@ -623,31 +623,11 @@ async def _price(
     return spot or {}, futures or {}
 
 
-async def fetch_portfolio(adapter: ExchangeAdapter, connection: Connection) -> Portfolio:
-    """Balances (spot and/or futures), positions and their USDT value for one connection.
-
-    Round trips: markets (unless cached), then balances and positions together, then one
-    batched spot ticker call (plus a futures one when positions lack a mark price).
-    Raises ExchangeError.
-    """
-    held = await _holdings(adapter, connection)
-    spot, futures = await _price(adapter, adapter, [held])
-    return _valued(connection, held, spot, futures)
-
-
 async def _portfolios(opened: Opened) -> list[Any]:
     """Every connection's holdings concurrently, then ONE ticker call per exchange (per
     source: demo, custom base URL and the real exchange are priced apart)."""
 
-    async def holdings(conn: Connection, adapter: ExchangeAdapter | BackfutureError) -> Any:
-        if isinstance(adapter, BackfutureError):
-            return adapter
-        try:
-            return await _holdings(adapter, conn)
-        except BackfutureError as exc:
-            return exc
-
-    outcomes: list[Any] = list(await asyncio.gather(*(holdings(c, a) for c, a in opened)))
+    outcomes: list[Any] = await each_connection(_holdings)(opened)
     groups: dict[str, list[int]] = {}
     for i, (conn, _) in enumerate(opened):
         if isinstance(outcomes[i], _Holdings):

@@ -7,10 +7,11 @@ import streamlit as st
 from backfuture_core import connections as core
 from backfuture_core.errors import BackfutureError, ValidationError
 from backfuture_core.exchanges import ROADMAP, SUPPORTED
+from backfuture_core.models import Market
 from pages import _ui
 
 NAMES = {e.id: e.name for e in SUPPORTED.values()}
-MARKETS = {"spot": "Spot", "futures": "Futures", "both": "Spot and futures"}
+MARKETS = {m.value: m.label for m in Market}
 
 st.title("Connections")
 context = _ui.ctx()
