@@ -377,7 +377,9 @@ def run_each(
         try:
             report = await run_async(connection, credentials)
         except Exception as exc:  # a report for every connection, whatever happens
-            report = failure_report(connection, BackfutureError(f"The test crashed: {exc!r}"))
+            report = failure_report(
+                connection, BackfutureError(f"The test crashed ({type(exc).__name__}).")
+            )
         done.put((index, report))
 
     async def every() -> None:

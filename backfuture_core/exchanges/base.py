@@ -17,6 +17,7 @@ import asyncio
 import concurrent.futures
 import functools
 import json
+import logging
 import random
 import re
 import time
@@ -27,6 +28,10 @@ from urllib.parse import urlsplit
 
 from backfuture_core.errors import ExchangeError
 from backfuture_core.models import Connection, Credentials
+
+# ccxt logs every request's URL and headers (API key, signature) at DEBUG: never let them
+# through, whatever level the app's root logger runs at.
+logging.getLogger("ccxt").setLevel(logging.WARNING)
 
 SPOT = "spot"
 FUTURES = "futures"
@@ -328,19 +333,21 @@ class ExchangeAdapter:
                 return self.check_shape(method, await asyncio.wait_for(pending, remaining))
             except Exception as exc:
                 error = self.classify(exc)
-                wait = self._retry_wait(error, attempt)
-                if error.category.id == "clock_skew" and not clock_retried:
-                    clock_retried = True
-                    async with self._resync_lock:
-                        if not self.resynced:
-                            self.resynced = True
-                            await self._resync(client)
-                    continue
-                if wait is None or loop.time() + wait > deadline:
-                    raise error from None
-                attempt += 1
-                self.retries += 1
-                await asyncio.sleep(wait)
+            # Out of the handler, so the ccxt error (its URL holds the signed query) is not
+            # even kept as the raised error's __context__.
+            wait = self._retry_wait(error, attempt)
+            if error.category.id == "clock_skew" and not clock_retried:
+                clock_retried = True
+                async with self._resync_lock:
+                    if not self.resynced:
+                        self.resynced = True
+                        await self._resync(client)
+                continue
+            if wait is None or loop.time() + wait > deadline:
+                raise error
+            attempt += 1
+            self.retries += 1
+            await asyncio.sleep(wait)
 
     @staticmethod
     def check_shape(method: str, result: Any) -> Any:

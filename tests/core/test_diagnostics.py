@@ -867,7 +867,7 @@ def test_secrets_stay_out_of_logs_and_error_text(sb, caplog, fast_backoff, excha
     assert report.status != Status.ONLINE
     texts = [caplog.text, diagnostics.report_json(report), repr(report)]
     texts += [f"{e} {e.detail} {e!r} {e.__cause__!r} {e.__context__!r}" for e in errors]
-    secrets = [s for s in (creds.secret.reveal(), key.secret, key.passphrase) if s]
+    secrets = [s for s in (key.api_key, creds.secret.reveal(), key.secret, key.passphrase) if s]
     if creds.passphrase is not None:
         secrets.append(creds.passphrase.reveal())
     for text in texts:
