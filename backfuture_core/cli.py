@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable
 
 from backfuture_core.errors import ValidationError  # light: no ccxt, no database
+from backfuture_core.validation import problems_text
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 KEY_ENV = (
@@ -102,24 +103,20 @@ def main(argv: list[str] | None = None) -> int:
 FLAGS = {"Exchange": "--exchange", "Market": "--market", "API base URL": "--api-base-url"}
 
 
-def _problems(exc: ValidationError) -> str:
-    return " ".join(f"{FLAGS.get(label, label)}: {text}" for label, text in exc.problems.items())
-
-
 def _env_credentials(needs_passphrase: Callable[[], bool]):
     """The key from the environment, checked like the app's form checks it.
 
     `needs_passphrase` is asked last: it imports ccxt, which a usage error need not wait for.
     """
-    from backfuture_core.connections import _clean_key
     from backfuture_core.models import Credentials, Secret
+    from backfuture_core.validation import clean_key
 
     values: dict[str, str] = {}
     for field, variable, label in KEY_ENV:
         if field == "passphrase" and not needs_passphrase():
             continue
         try:
-            value = _clean_key(label, os.environ.get(variable, ""))
+            value = clean_key(label, os.environ.get(variable, ""))
         except ValidationError as exc:
             raise UsageError(f"{variable}: {' '.join(exc.problems.values())}") from None
         if not value:
@@ -137,19 +134,19 @@ def _env_credentials(needs_passphrase: Callable[[], bool]):
 
 
 def run_key_test(args: argparse.Namespace) -> int:
-    from backfuture_core.connections import BASE_URL_EXAMPLE, _clean_market, _clean_url, _Fields
     from backfuture_core.exchanges import get_exchange
+    from backfuture_core.validation import BASE_URL_EXAMPLE, Problems, clean_market, clean_url
 
-    fields = _Fields()  # collects every rejected option, as the app's form does
+    fields = Problems()  # collects every rejected option, as the app's form does
     fields.attempt("exchange", get_exchange, (args.exchange or "").strip().lower())
-    fields.attempt("market", _clean_market, args.market or "spot")
+    fields.attempt("market", clean_market, args.market or "spot")
     fields.attempt(
-        "url", _clean_url, "API base URL", args.api_base_url or "", example=BASE_URL_EXAMPLE
+        "url", clean_url, "API base URL", args.api_base_url or "", example=BASE_URL_EXAMPLE
     )
     try:
-        fields.raise_problems()
+        fields.raise_if_any()
     except ValidationError as exc:
-        raise UsageError(_problems(exc)) from None
+        raise UsageError(problems_text(exc, FLAGS)) from None
     info, market, url = (fields.cleaned[k] for k in ("exchange", "market", "url"))
     credentials = _env_credentials(lambda: info.requires_passphrase)
 

@@ -6,9 +6,7 @@ message beside its field.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
@@ -16,11 +14,20 @@ from backfuture_core.errors import NotFound, ValidationError
 from backfuture_core.exchanges import get_exchange
 from backfuture_core.models import Connection, Credentials, Market, Status
 from backfuture_core.store import audit, now_iso, write
+from backfuture_core.validation import (
+    BASE_URL_EXAMPLE,
+    PROXY_EXAMPLE,
+    Problems,
+    clean_key,
+    clean_market,
+    clean_name,
+    clean_text,
+    clean_url,
+    name_key,
+)
 from backfuture_core.vault import Vault
 
-NAME_MAX = 64
 NOTE_MAX = 500
-KEY_LIMITS = {"API Key": (8, 256), "Secret Key": (8, 4096), "Passphrase": (1, 128)}
 SECRET_COLUMNS = {"api_key": "api_key_enc", "secret": "secret_enc", "passphrase": "passphrase_enc"}
 
 
@@ -42,30 +49,8 @@ class ConnectionForm:
         return f"ConnectionForm(exchange={self.exchange!r}, name={self.name!r}, keys=***)"
 
 
-def _has_invisible(text: str) -> bool:
-    # Unicode category C*: control, format (zero-width, bidi), private use, unassigned.
-    return any(unicodedata.category(ch).startswith("C") for ch in text)
-
-
-def name_key(name: str) -> str:
-    return unicodedata.normalize("NFC", name).strip().casefold()
-
-
-def clean_name(db: Database, name: str, *, ignore_id: int | None = None) -> str:
-    text = unicodedata.normalize("NFC", name or "").strip()
-    if not text:
-        raise ValidationError({"Connection name": "Enter a connection name."})
-    if len(text) > NAME_MAX:
-        raise ValidationError(
-            {"Connection name": f"Use at most {NAME_MAX} characters for the connection name."}
-        )
-    if _has_invisible(text):
-        raise ValidationError(
-            {
-                "Connection name": "The connection name contains control or invisible "
-                "characters; type it again."
-            }
-        )
+def clean_connection_name(db: Database, name: str, *, ignore_id: int | None = None) -> str:
+    text = clean_name("Connection name", "connection name", name)
     clash = db.execute(
         "SELECT id FROM connections WHERE name_key = ? AND id IS NOT ?",
         [name_key(text), ignore_id],
@@ -80,98 +65,19 @@ def clean_name(db: Database, name: str, *, ignore_id: int | None = None) -> str:
     return text
 
 
-def _clean_key(label: str, value: str) -> str:
-    text = (value or "").strip()
-    low, high = KEY_LIMITS[label]
-    if not text:
-        return ""
-    if any(ch.isspace() for ch in text):
-        raise ValidationError({label: f"The {label} must not contain spaces or line breaks."})
-    if _has_invisible(text):
-        raise ValidationError({label: f"The {label} contains control or invisible characters."})
-    if len(text) < low:
-        raise ValidationError({label: f"The {label} looks too short; copy it again."})
-    if len(text) > high:
-        raise ValidationError(
-            {label: f"The {label} is too long (at most {high} characters); copy it again."}
-        )
-    return text
-
-
-def _clean_url(label: str, value: str, *, example: str) -> str | None:
-    text = (value or "").strip()
-    if not text:
-        return None
-    parts = urlsplit(text) if not any(ch.isspace() for ch in text) else None
-    ok = (
-        parts is not None
-        and parts.scheme in ("http", "https")
-        and bool(parts.hostname)
-        and not parts.username
-        and not parts.password
-        and not parts.query
-        and not parts.fragment
-        and not _has_invisible(text)
-        and len(text) <= 2048
-    )
-    if ok:
-        try:
-            parts.port  # noqa: B018 - raises ValueError for a bad port
-        except ValueError:
-            ok = False
-    if not ok:
-        raise ValidationError({label: f"Enter a full URL such as {example}."})
-    return text.rstrip("/")
-
-
-def _clean_market(value: str) -> Market:
-    try:
-        return Market(value)
-    except ValueError:
-        raise ValidationError({"Market": "Choose Spot, Futures or Spot and futures."}) from None
-
-
-class _Fields:
-    """Collects cleaned values and problems so one ValidationError can list every field."""
-
-    def __init__(self) -> None:
-        self.problems: dict[str, str] = {}
-        self.cleaned: dict = {}
-
-    def attempt(self, key: str, fn, *args, **kwargs) -> None:
-        try:
-            self.cleaned[key] = fn(*args, **kwargs)
-        except ValidationError as exc:
-            self.problems.update(exc.problems)
-
-    def raise_problems(self) -> None:
-        if self.problems:
-            raise ValidationError(self.problems)
-
-
-BASE_URL_EXAMPLE, PROXY_EXAMPLE = "https://api.mexc.com", "http://127.0.0.1:8080"
-
-
-def _clean_note(note: str) -> str:
-    text = (note or "").strip()
-    if len(text) > NOTE_MAX or _has_invisible(text.replace("\n", "")):
-        raise ValidationError({"Note": f"Keep the note under {NOTE_MAX} characters of plain text."})
-    return text
-
-
 def validate_form(db: Database, form: ConnectionForm) -> dict:
     """Check every field; raise one ValidationError listing each rejected field."""
-    fields = _Fields()
+    fields = Problems()
     problems, cleaned, attempt = fields.problems, fields.cleaned, fields.attempt
     attempt("exchange", get_exchange, form.exchange)
-    attempt("name", clean_name, db, form.name)
-    attempt("api_key", _clean_key, "API Key", form.api_key)
-    attempt("secret", _clean_key, "Secret Key", form.secret)
-    attempt("passphrase", _clean_key, "Passphrase", form.passphrase)
-    attempt("market", _clean_market, form.market)
-    attempt("api_base_url", _clean_url, "API base URL", form.api_base_url, example=BASE_URL_EXAMPLE)
-    attempt("proxy", _clean_url, "Proxy", form.proxy, example=PROXY_EXAMPLE)
-    attempt("note", _clean_note, form.note)
+    attempt("name", clean_connection_name, db, form.name)
+    attempt("api_key", clean_key, "API Key", form.api_key)
+    attempt("secret", clean_key, "Secret Key", form.secret)
+    attempt("passphrase", clean_key, "Passphrase", form.passphrase)
+    attempt("market", clean_market, form.market)
+    attempt("api_base_url", clean_url, "API base URL", form.api_base_url, example=BASE_URL_EXAMPLE)
+    attempt("proxy", clean_url, "Proxy", form.proxy, example=PROXY_EXAMPLE)
+    attempt("note", clean_text, "Note", form.note, max_len=NOTE_MAX)
     if "api_key" in cleaned and not cleaned["api_key"]:
         problems["API Key"] = "Enter the API Key."
     if "secret" in cleaned and not cleaned["secret"]:
@@ -185,7 +91,7 @@ def validate_form(db: Database, form: ConnectionForm) -> dict:
             )
         if not info.requires_passphrase:
             cleaned["passphrase"] = ""
-    fields.raise_problems()
+    fields.raise_if_any()
     return cleaned
 
 
@@ -329,14 +235,14 @@ def update_connection(
     """Rename or edit the non-secret fields. Raises ValidationError, NotFound."""
     with write(db):
         get_connection(db, conn_id)
-        fields = _Fields()
-        fields.attempt("name", clean_name, db, name, ignore_id=conn_id)
-        fields.attempt("market", _clean_market, market)
-        fields.attempt("api_base_url", _clean_url, "API base URL", api_base_url,
+        fields = Problems()
+        fields.attempt("name", clean_connection_name, db, name, ignore_id=conn_id)
+        fields.attempt("market", clean_market, market)
+        fields.attempt("api_base_url", clean_url, "API base URL", api_base_url,
                        example=BASE_URL_EXAMPLE)  # fmt: skip
-        fields.attempt("proxy", _clean_url, "Proxy", proxy, example=PROXY_EXAMPLE)
-        fields.attempt("note", _clean_note, note)
-        fields.raise_problems()
+        fields.attempt("proxy", clean_url, "Proxy", proxy, example=PROXY_EXAMPLE)
+        fields.attempt("note", clean_text, "Note", note, max_len=NOTE_MAX)
+        fields.raise_if_any()
         values = fields.cleaned
         db.execute(
             "UPDATE connections SET name = ?, name_key = ?, market = ?, api_base_url = ?, "
@@ -363,17 +269,14 @@ def replace_keys(
     with write(db):
         conn = get_connection(db, conn_id)
         info = get_exchange(conn.exchange)
-        problems: dict[str, str] = {}
-        clean: dict[str, str] = {}
+        fields = Problems()
         for field, label, value in (
             ("api_key", "API Key", api_key),
             ("secret", "Secret Key", secret),
             ("passphrase", "Passphrase", passphrase),
         ):
-            try:
-                clean[field] = _clean_key(label, value)
-            except ValidationError as exc:
-                problems.update(exc.problems)
+            fields.attempt(field, clean_key, label, value)
+        problems, clean = fields.problems, fields.cleaned
         if not clean.get("api_key") and "API Key" not in problems:
             problems["API Key"] = "Enter the API Key."
         if not clean.get("secret") and "Secret Key" not in problems:
@@ -384,8 +287,7 @@ def replace_keys(
             and "Passphrase" not in problems
         ):
             problems["Passphrase"] = f"Enter the Passphrase: {info.name} requires it."
-        if problems:
-            raise ValidationError(problems)
+        fields.raise_if_any()
         if not info.requires_passphrase:
             clean["passphrase"] = ""
         _encrypt_fields(db, vault, conn_id, conn.exchange, clean)

@@ -25,8 +25,8 @@ from backfuture_core.exchanges.base import (
     ExchangeAdapter,
     KeyInfo,
     create_adapter,
-    run_sync,
 )
+from backfuture_core.exchanges.runner import run_sync
 from backfuture_core.models import (
     CHECK_IDS,
     Check,

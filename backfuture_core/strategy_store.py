@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,7 +18,7 @@ import pandas as pd
 from sqlite_utils import Database
 
 from backfuture_core.candles import market_options, pair_for_market, quote_of, usable_groups
-from backfuture_core.connections import get_connection, name_key
+from backfuture_core.connections import get_connection
 from backfuture_core.diagnostics import latest_report
 from backfuture_core.errors import NotFound, ValidationError
 from backfuture_core.models import CheckState, Connection
@@ -39,8 +38,8 @@ from backfuture_core.strategy import (
     matching_preset,
     validate,
 )
+from backfuture_core.validation import Problems, clean_name, name_key
 
-NAME_MAX = 64
 NAME_LABEL = "Strategy name"
 _SPECS = {p.name: p for p in PARAMETERS}
 
@@ -55,29 +54,11 @@ class SavedStrategy:
     updated_at: str
 
 
-def _has_invisible(text: str) -> bool:
-    # Unicode category C*: control, format (zero-width, bidi), private use, unassigned.
-    return any(unicodedata.category(ch).startswith("C") for ch in text)
-
-
 def clean_strategy_name(
     db: Database, connection_id: int, name: str, *, ignore_id: int | None = None
 ) -> str:
     """The trimmed, NFC-normalised name, or ValidationError({"Strategy name": ...})."""
-    text = unicodedata.normalize("NFC", name or "").strip()
-    if not text:
-        raise ValidationError({NAME_LABEL: "Enter a strategy name."})
-    if len(text) > NAME_MAX:
-        raise ValidationError(
-            {NAME_LABEL: f"Use at most {NAME_MAX} characters for the strategy name."}
-        )
-    if _has_invisible(text):
-        raise ValidationError(
-            {
-                NAME_LABEL: "The strategy name contains control or invisible characters; "
-                "type it again."
-            }
-        )
+    text = clean_name(NAME_LABEL, "strategy name", name)
     clash = db.execute(
         "SELECT id FROM strategies WHERE connection_id = ? AND name_key = ? AND id IS NOT ?",
         [connection_id, name_key(text), ignore_id],
@@ -102,17 +83,15 @@ def check_params(
 
     `connection_market` ("spot" | "futures" | "both") refuses a market the connection lacks.
     """
-    problems: dict[str, str] = {}
+    problems = Problems()
     if connection_market is not None:
         allowed = {"both": ("spot", "futures")}.get(connection_market, (connection_market,))
         if params.market not in allowed:
-            problems["Market"] = f"This connection does not trade {params.market}."
+            problems.add("Market", f"This connection does not trade {params.market}.")
     for p in validate(params, quote_balance=quote_balance):
         if p.is_error:
-            label = FIELD_LABELS.get(p.field, p.field)
-            problems[label] = f"{problems[label]} {p.message}" if label in problems else p.message
-    if problems:
-        raise ValidationError(problems)
+            problems.add(FIELD_LABELS.get(p.field, p.field), p.message)
+    problems.raise_if_any()
 
 
 def _row(row: dict) -> SavedStrategy:

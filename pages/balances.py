@@ -7,6 +7,7 @@ import streamlit as st
 from backfuture_core import charts
 from backfuture_core import portfolio as core
 from backfuture_core.connections import list_connections
+from backfuture_core.session_cache import ResultCache
 from pages import _ui
 
 K = "balances."
@@ -17,7 +18,7 @@ top = st.columns([4, 2, 2], vertical_alignment="bottom")
 targets = _ui.portfolio_targets(conns, top[0], K + "connection")
 refresh = top[1].button("Refresh", icon=":material/refresh:", key=K + "refresh", width="stretch")
 hide_dust = top[2].toggle(f"Hide dust (under {core.DUST_USDT:g} USDT)", key=K + "hide_dust")
-cache = core.ResultCache(st.session_state, "balances")
+cache = ResultCache(st.session_state, "balances")
 with st.spinner("Fetching balances…"):
     view = core.refresh_balances(context.db, vault, targets, cache, force=refresh)
 

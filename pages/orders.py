@@ -5,6 +5,7 @@ import streamlit as st
 from backfuture_core import charts
 from backfuture_core import portfolio as core
 from backfuture_core.connections import list_connections
+from backfuture_core.session_cache import ResultCache
 from pages import _ui
 
 K, state = "orders.", st.session_state
@@ -19,7 +20,7 @@ days = top[1].selectbox(
 )  # fmt: skip
 refresh = top[2].button("Refresh", icon=":material/refresh:", key=K + "refresh", width="stretch")
 chosen = state.get(K + "pair") or None  # asked for on exchanges that answer per symbol
-cache = core.ResultCache(state, "orders")
+cache = ResultCache(state, "orders")
 with st.spinner("Fetching orders and fills… MEXC answers one pair and 7 days per request."):
     view = core.refresh_orders(
         context.db, vault, targets, cache, days=days, pair=chosen, force=refresh
@@ -84,7 +85,7 @@ st.subheader("Charts")
 drawn = core.chart_pair(orders, fills, pair)
 if drawn:
     candles = core.refresh_candles(
-        context.db, vault, targets, view, drawn, days, core.ResultCache(state, "orders.candles"),
+        context.db, vault, targets, view, drawn, days, ResultCache(state, "orders.candles"),
         force=refresh,
     )  # fmt: skip
     if candles.error:

@@ -14,14 +14,13 @@ their error codes, how their key-info endpoint reads, and which raw endpoints pr
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import functools
 import json
 import logging
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
@@ -52,20 +51,6 @@ _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 
 
 T = TypeVar("T")
-
-
-def run_sync(make: Callable[[], Awaitable[T]]) -> T:
-    """Run the coroutine from `make()` to completion from synchronous code (pages, CLI).
-
-    It runs in a fresh event loop on a worker thread, so it works whether or not the caller's
-    thread already has a loop running.
-    """
-
-    async def main() -> T:
-        return await make()
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, main()).result()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from backfuture_core.errors import ExchangeError
 from backfuture_core.exchanges.base import Paging
 from backfuture_core.exchanges.mexc import swap_balance
 from backfuture_core.sandbox import DemoKey, Sandbox, demo_keys
+from backfuture_core.session_cache import ResultCache, keep_last_good
 from backfuture_core.store import now_iso, open_db, write
 from backfuture_core.vault import open_vault
 from tests.conftest import FAST_KDF
@@ -241,7 +242,7 @@ def test_a_failed_refresh_keeps_the_previous_frame_marked_stale(db, vault, sb, m
     key = KEYS[KUCOIN_MAIN]
     conn = connect(db, vault, sb, key)
     session: dict = {}
-    cache = pf.ResultCache(session, "balances")
+    cache = ResultCache(session, "balances")
     first = pf.refresh_balances(db, vault, [conn], cache)
     assert first.notices == ()
     assert "Last updated" in first.last_updated
@@ -276,7 +277,7 @@ def test_a_failed_refresh_keeps_the_previous_frame_marked_stale(db, vault, sb, m
 
 def test_a_first_refresh_that_fails_shows_the_error_and_no_data(db, vault, sb, markets):
     conn = connect(db, vault, sb, KEYS["KuCoin Wrong IP (demo)"])
-    view = pf.refresh_balances(db, vault, [conn], pf.ResultCache({}, "balances"))
+    view = pf.refresh_balances(db, vault, [conn], ResultCache({}, "balances"))
     assert view.balances.empty
     assert list(view.balances.columns) == list(pf.BALANCE_COLUMNS)
     (notice,) = view.notices
@@ -288,7 +289,7 @@ def test_a_first_refresh_that_fails_shows_the_error_and_no_data(db, vault, sb, m
 def test_result_cache_ttl_and_keep_last_good():
     now = [1000.0]
     session: dict = {}
-    cache = pf.ResultCache(session, "x", ttl_s=60, clock=lambda: now[0])
+    cache = ResultCache(session, "x", ttl_s=60, clock=lambda: now[0])
     calls = []
 
     def fetch(keys):
@@ -308,7 +309,7 @@ def test_result_cache_ttl_and_keep_last_good():
     assert failed.error == ExchangeError("rate_limited").message
     assert failed.fetched_at == 1000.0
     assert session["x.results"]["b"] is failed  # kept in the session mapping
-    nothing = pf.keep_last_good(None, ExchangeError("invalid_key"), now[0])
+    nothing = keep_last_good(None, ExchangeError("invalid_key"), now[0])
     assert nothing.value is None
     assert not nothing.stale
     assert nothing.error_category == "invalid_key"
@@ -457,7 +458,7 @@ def test_futures_orders_on_both_exchanges(db, vault, sb, markets):
 
 def test_refresh_orders_asks_again_for_a_new_pair_on_a_per_symbol_exchange(db, vault, sb, markets):
     conn = connect(db, vault, sb, extra_key("mexc", "empty"))
-    cache = pf.ResultCache({}, "orders")
+    cache = ResultCache({}, "orders")
     view = pf.refresh_orders(db, vault, [conn], cache, days=1)
     assert "LTC/USDT" in view.listed
     assert cache.get((conn.id, 1)).value.symbols == ()  # nothing held, nothing asked
