@@ -27,7 +27,7 @@ from backfuture_core.exchanges.base import adapter_class, create_adapter
 from backfuture_core.exchanges.runner import run_sync
 from backfuture_core.market_cache import cache_source, read_market_cache, store_market_cache
 from backfuture_core.models import Connection, Credentials
-from backfuture_core.store import write
+from backfuture_core.storage.database import write
 from backfuture_core.strategy import StrategyParams, _quote_of
 
 TIMEFRAMES: dict[str, int] = {

@@ -17,9 +17,13 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from backfuture_core.errors import ValidationError  # light: no ccxt, no database
 from backfuture_core.validation import problems_text
+
+if TYPE_CHECKING:
+    from backfuture_core.models import ConnectionReport, Credentials
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 KEY_ENV = (
@@ -103,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 FLAGS = {"Exchange": "--exchange", "Market": "--market", "API base URL": "--api-base-url"}
 
 
-def _env_credentials(needs_passphrase: Callable[[], bool]):
+def _env_credentials(needs_passphrase: Callable[[], bool]) -> Credentials:
     """The key from the environment, checked like the app's form checks it.
 
     `needs_passphrase` is asked last: it imports ccxt, which a usage error need not wait for.
@@ -169,10 +173,10 @@ def run_saved_test(args: argparse.Namespace) -> int:
     """Test a saved connection from the data folder and store the report as the app does."""
     from backfuture_core import diagnostics
     from backfuture_core.config import Settings
-    from backfuture_core.connections import find_connection, load_credentials
     from backfuture_core.errors import BackfutureError
-    from backfuture_core.store import open_db
-    from backfuture_core.vault import open_vault, vault_mode
+    from backfuture_core.security.vault import open_vault, vault_mode
+    from backfuture_core.storage.connections import find_connection, load_credentials
+    from backfuture_core.storage.database import open_db
 
     settings = Settings.from_env()
     if not settings.db_path.exists():
@@ -206,7 +210,7 @@ def run_saved_test(args: argparse.Namespace) -> int:
     return _print_report(report, as_json=args.json)
 
 
-def _print_report(report, *, as_json: bool) -> int:
+def _print_report(report: ConnectionReport, *, as_json: bool) -> int:
     from backfuture_core.errors import CATEGORIES
     from backfuture_core.models import Status
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,7 @@ class Settings:
         return self.key_dir / "master.key"
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """BACKFUTURE_DATA_DIR (default ./data), BACKFUTURE_KEY_DIR (default
         ~/.config/backfuture: apart from the database, so a copy of data/ does not carry the
         key), and BACKFUTURE_KDF_MEMORY_KIB / _ITERATIONS for tests."""

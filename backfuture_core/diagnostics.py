@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from backfuture_core.connections import set_status
+from backfuture_core.storage.connections import set_status
 from backfuture_core.errors import CATEGORIES, BackfutureError, ExchangeError
 from backfuture_core.exchanges.base import (
     SPOT,
@@ -36,7 +36,7 @@ from backfuture_core.models import (
     Credentials,
     Status,
 )
-from backfuture_core.store import audit, now_iso, write
+from backfuture_core.storage.database import audit, now_iso, write
 
 CLOCK_TOLERANCE_MS = 1_000
 TEST_DEADLINE_S = 20.0

@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from backfuture_core.exchanges import get_exchange
 from backfuture_core.models import Connection
-from backfuture_core.store import dumps, write
+from backfuture_core.storage.database import dumps, write
 
 TTL_S = 24 * 3600.0
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from backfuture_core import connections as core
+from backfuture_core.storage import connections as core
 from backfuture_core import diagnostics
 from backfuture_core.errors import BackfutureError
 from pages import _ui

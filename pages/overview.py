@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from backfuture_core import connections as core
+from backfuture_core.storage import connections as core
 from backfuture_core import portfolio
 from backfuture_core.exchanges import SUPPORTED
 from pages import _ui

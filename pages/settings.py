@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from backfuture_core import demo, store
-from backfuture_core import vault as vaults
+from backfuture_core import demo
 from backfuture_core.errors import BackfutureError
+from backfuture_core.security import vault as vaults
+from backfuture_core.storage.database import audit_log
 from pages import _ui
 
 st.title("Settings")
@@ -109,7 +110,7 @@ else:
     _ui.start_demo_button("settings.start_demo")
 
 st.subheader("Activity")
-log = store.audit_log(context.db, limit=50)
+log = audit_log(context.db, limit=50)
 if log:
     st.dataframe(pd.DataFrame(log)[["at", "action", "detail"]], hide_index=True, key="settings.log")
 else:

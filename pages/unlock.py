@@ -3,7 +3,7 @@
 import streamlit as st
 
 from backfuture_core.errors import BackfutureError, VaultLocked
-from backfuture_core.vault import open_vault
+from backfuture_core.security.vault import open_vault
 from pages import _ui
 
 st.title("Unlock BackFuture")

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from backfuture_core.config import KdfParams, Settings
-from backfuture_core.store import open_db
-from backfuture_core.vault import open_vault
+from backfuture_core.security.vault import open_vault
+from backfuture_core.storage.database import open_db
 
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60)
 hypothesis_settings.load_profile("ci")

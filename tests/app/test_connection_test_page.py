@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from backfuture_core import connections as core
+from backfuture_core.storage import connections as core
 from backfuture_core import diagnostics
-from backfuture_core.store import open_db
+from backfuture_core.storage.database import open_db
 from tests.app.conftest import open_page
 
 MAIN, NO_IP, WITHDRAW, WRONG_IP, KUCOIN = (

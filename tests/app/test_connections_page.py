@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from backfuture_core import connections as core
-from backfuture_core.store import open_db
+from backfuture_core.storage import connections as core
+from backfuture_core.storage.database import open_db
 from tests.app.conftest import open_page
 
 CANARY_SECRET = "CANARYsecret7f3a9c2e1b"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from backfuture_core.store import open_db
-from backfuture_core.vault import vault_mode
+from backfuture_core.security.vault import vault_mode
+from backfuture_core.storage.database import open_db
 from tests.app.conftest import APP, open_page
 
 PASSPHRASE = "correct horse battery staple"

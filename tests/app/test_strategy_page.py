@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from backfuture_core import diagnostics
-from backfuture_core.connections import find_connection, load_credentials
-from backfuture_core.store import open_db
+from backfuture_core.storage.connections import find_connection, load_credentials
+from backfuture_core.storage.database import open_db
 from backfuture_core.strategy import PARAMETERS, PRESETS
-from backfuture_core.vault import open_vault
+from backfuture_core.security.vault import open_vault
 from tests.app.conftest import open_page
 
 K = "strategy."

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from backfuture_core import candles
-from backfuture_core.connections import ConnectionForm, add_connection
+from backfuture_core.storage.connections import ConnectionForm, add_connection
 from backfuture_core.models import Connection, Credentials, Market, Secret
-from backfuture_core.store import open_db
+from backfuture_core.storage.database import open_db
 from backfuture_core.strategy import StrategyParams
 
 H = 3_600_000
@@ -216,7 +216,7 @@ def sandbox_connection(db, vault, sb, exchange="mexc"):
         api_base_url=sb.base_url(key.exchange),
     )
     connection = add_connection(db, vault, form)
-    from backfuture_core.connections import load_credentials
+    from backfuture_core.storage.connections import load_credentials
 
     return connection, load_credentials(db, vault, connection.id)
 

@@ -15,13 +15,13 @@ import pytest
 
 from backfuture_core import cli as cli_module
 from backfuture_core.config import Settings
-from backfuture_core.connections import ConnectionForm, add_connection, find_connection
 from backfuture_core.diagnostics import latest_report
 from backfuture_core.errors import CATEGORIES
 from backfuture_core.models import CHECK_IDS, CHECK_TITLES, Status
 from backfuture_core.sandbox import DemoKey, Sandbox, demo_keys
-from backfuture_core.store import open_db
-from backfuture_core.vault import open_vault, set_passphrase
+from backfuture_core.security.vault import open_vault, set_passphrase
+from backfuture_core.storage.connections import ConnectionForm, add_connection, find_connection
+from backfuture_core.storage.database import open_db
 from tests.conftest import FAST_KDF
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from backfuture_core import connections as core
 from backfuture_core.errors import NotFound, ValidationError
 from backfuture_core.models import Market, Status
+from backfuture_core.storage import connections as core
 
 GOOD = {
     "exchange": "mexc",

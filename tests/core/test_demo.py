@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backfuture_core import connections as core
+from backfuture_core.storage import connections as core
 from backfuture_core import demo
 
 

@@ -20,7 +20,7 @@ import ccxt
 import pytest
 
 from backfuture_core import diagnostics
-from backfuture_core.connections import (
+from backfuture_core.storage.connections import (
     ConnectionForm,
     add_connection,
     get_connection,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from backfuture_core import connections as core
+from backfuture_core.storage import connections as core
 from backfuture_core import diagnostics
 from backfuture_core.models import CHECK_IDS, Check, CheckState, ConnectionReport, Status
 from backfuture_core.readiness import can_enable_strategy

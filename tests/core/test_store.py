@@ -8,7 +8,9 @@ import threading
 import pytest
 
 from backfuture_core.errors import DatabaseCorrupt
-from backfuture_core.store import MIGRATIONS, audit, open_db, write
+from backfuture_core.storage import database
+from backfuture_core.storage.database import audit, open_db, write
+from backfuture_core.storage.migrations import MIGRATIONS
 
 
 def test_migrations_idempotent(settings):
@@ -109,3 +111,71 @@ def test_not_a_database_is_reported_and_untouched(settings):
     with pytest.raises(DatabaseCorrupt, match="Nothing was changed"):
         open_db(settings.db_path)
     assert settings.db_path.read_bytes() == before
+
+
+def _plain_sqlite_file(path, *, corrupt: bool = False) -> None:
+    """A database written by plain sqlite3 (so open_db has never seen it), optionally with a
+    damaged page that only the integrity check notices."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.executemany("INSERT INTO filler (body) VALUES (?)", [("x" * 500,)] * 100)
+    conn.execute("CREATE INDEX filler_body ON filler (body)")
+    conn.commit()
+    page_size, pages = (
+        conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_size", "page_count")
+    )
+    conn.close()
+    if corrupt:
+        data = bytearray(path.read_bytes())
+        last = (pages - 1) * page_size
+        data[last : last + page_size // 2] = b"\xff" * (page_size // 2)
+        path.write_bytes(bytes(data))
+
+
+@pytest.fixture
+def integrity_checks(monkeypatch):
+    """Counts the integrity checks open_db runs (the check itself still runs)."""
+    calls: list[str] = []
+    real = database.check_integrity
+
+    def counted(db):
+        calls.append("check")
+        return real(db)
+
+    monkeypatch.setattr(database, "check_integrity", counted)
+    return calls
+
+
+def test_integrity_checked_once_per_process_and_file(settings, integrity_checks):
+    _plain_sqlite_file(settings.db_path)
+    for _ in range(3):
+        handle = open_db(settings.db_path)
+        assert handle.execute("SELECT count(*) FROM filler").fetchone()[0] == 100
+        handle.close()
+    assert integrity_checks == ["check"]
+
+
+def test_new_database_needs_no_integrity_check(settings, integrity_checks):
+    open_db(settings.db_path).close()
+    open_db(settings.db_path).close()
+    assert integrity_checks == []
+
+
+def test_damaged_database_refused_at_first_open_and_after(settings, integrity_checks):
+    _plain_sqlite_file(settings.db_path, corrupt=True)
+    before = settings.db_path.read_bytes()
+    for _ in range(2):  # a refused file is not remembered as checked
+        with pytest.raises(DatabaseCorrupt, match="integrity check"):
+            open_db(settings.db_path)
+    assert integrity_checks == ["check", "check"]
+    assert settings.db_path.read_bytes() == before
+
+
+def test_table_methods_inside_write_do_not_commit_on_their_own(db):
+    with pytest.raises(RuntimeError), write(db):
+        db.table("audit_log").insert({"at": "", "action": "one", "detail": ""})
+        db.table("audit_log").update(1, {"action": "two"})
+        assert db.conn.in_transaction
+        raise RuntimeError("boom")
+    assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0

@@ -21,17 +21,17 @@ from backfuture_core.errors import (
     WrongMasterKey,
 )
 from backfuture_core.models import Secret
-from backfuture_core.store import open_db
-from backfuture_core.vault import (
+from backfuture_core.security.keyfile import read_keyfile
+from backfuture_core.security.passphrase import normalize_passphrase
+from backfuture_core.security.vault import (
     Vault,
-    _unwrap,
-    normalize_passphrase,
     open_vault,
-    read_keyfile,
     remove_passphrase,
     set_passphrase,
+    unwrap,
     vault_mode,
 )
+from backfuture_core.storage.database import open_db
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -136,7 +136,7 @@ def test_missing_keyfile_is_clear_and_changes_nothing(vault, db, settings):
 def test_data_key_stored_only_wrapped(vault, db, settings):
     blob = vault.encrypt("x", conn_id=1, field="secret", exchange="mexc")
     wrapped = db.execute("SELECT wrapped_dek FROM vault_meta").fetchone()[0]
-    dek = _unwrap(read_keyfile(settings), wrapped, vault.vault_id)
+    dek = unwrap(read_keyfile(settings), wrapped, vault.vault_id)
     db.conn.commit()
     raw = (
         settings.db_path.read_bytes() + settings.db_path.with_name("backfuture.db-wal").read_bytes()

@@ -1,98 +1,16 @@
-"""SQLite storage through sqlite-utils: one handle per script run, migrations, explicit writes.
+"""The database schema, as numbered sqlite-utils migrations (applied by `database.open_db`).
 
-Open with `open_db(path)` at the start of each run (cheap) and never share the handle between
-threads: SQLite refuses cross-thread use, and a cached handle breaks on the real server.
-Every write goes through `write(db)`, a `BEGIN IMMEDIATE` transaction, because a deferred BEGIN
-that later writes fails at once with SQLITE_BUSY instead of waiting for the busy timeout.
+A schema change is a new `m00N_...` function at the end, never an edit of an applied one.
+Each runs inside the `BEGIN IMMEDIATE` transaction that `open_db` opens, so a migration that
+fails leaves the database as it was.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import sqlite3
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
-
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from backfuture_core.errors import DatabaseCorrupt, StorageError
-
 MIGRATIONS = Migrations("backfuture")
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def open_db(path: Path | str) -> Database:
-    """Open (creating if needed) the database at `path`, apply pragmas and migrations.
-
-    Raises:
-        DatabaseCorrupt: the file is not a usable SQLite database.
-        StorageError: the folder cannot be created or the file cannot be opened.
-    """
-    path = Path(path)
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fresh = not path.exists()
-        if fresh:
-            # Pre-create the file 0600 so the database and its WAL/SHM never get looser modes.
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        conn = sqlite3.connect(str(path), timeout=5.0)
-    except OSError as exc:
-        raise StorageError(f"Cannot open the database in {path.parent}: {exc.strerror}.") from exc
-    db = Database(conn)
-    try:
-        db.execute("PRAGMA busy_timeout = 5000")
-        with db.ensure_autocommit_on():
-            db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = FULL")
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA secure_delete = ON")
-        if not fresh and db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            raise DatabaseCorrupt(f"The database {path} failed its integrity check.")
-        if MIGRATIONS.pending(db):
-            with write(db):
-                MIGRATIONS.apply(db)
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise DatabaseCorrupt(
-            f"{path} is not a readable BackFuture database ({exc}). Nothing was changed."
-        ) from exc
-    return db
-
-
-@contextlib.contextmanager
-def write(db: Database) -> Iterator[Database]:
-    """One user action = one `BEGIN IMMEDIATE` transaction; nested calls become savepoints."""
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield db
-        return
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.rollback()
-        raise
-    else:
-        db.conn.execute("COMMIT")
-
-
-def audit(db: Database, action: str, *, connection_id: int | None = None, detail: str = "") -> None:
-    """Record an action (never a secret) in the audit log."""
-    db.execute(
-        "INSERT INTO audit_log (at, action, connection_id, detail) VALUES (?, ?, ?, ?)",
-        [now_iso(), action, connection_id, detail],
-    )
-
-
-def audit_log(db: Database, limit: int = 100) -> list[dict]:
-    return list(db.query("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", [limit]))
 
 
 def _script(db: Database, sql: str) -> None:
@@ -100,10 +18,6 @@ def _script(db: Database, sql: str) -> None:
     for statement in sql.split(";"):
         if statement.strip():
             db.execute(statement)
-
-
-def dumps(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
 
 
 @MIGRATIONS()
