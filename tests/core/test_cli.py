@@ -61,6 +61,14 @@ def cli(env: dict[str, str], *args: str, **extra_env: str) -> subprocess.Complet
     )
 
 
+def key_test(
+    sandbox: Sandbox, env: dict[str, str], exchange: str, *args: str, **extra_env: str
+) -> subprocess.CompletedProcess:
+    """`test --exchange EXCHANGE --api-base-url <the sandbox's> ARGS` in a real process."""
+    url = sandbox.base_url(exchange)
+    return cli(env, "test", "--exchange", exchange, "--api-base-url", url, *args, **extra_env)
+
+
 def key_env(key: DemoKey) -> dict[str, str]:
     values = {"BACKFUTURE_API_KEY": key.api_key, "BACKFUTURE_API_SECRET": key.secret}
     if key.passphrase:
@@ -76,16 +84,7 @@ def assert_no_secret(result: subprocess.CompletedProcess, key: DemoKey) -> None:
 
 def test_online_key_prints_the_json_report_and_exits_0(sandbox, env):
     key = KEYS["MEXC Spot Main"]
-    result = cli(
-        env,
-        "test",
-        "--exchange",
-        "mexc",
-        "--api-base-url",
-        sandbox.base_url("mexc"),
-        "--json",
-        **key_env(key),
-    )
+    result = key_test(sandbox, env, "mexc", "--json", **key_env(key))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["status"] == "online"
@@ -98,18 +97,7 @@ def test_online_key_prints_the_json_report_and_exits_0(sandbox, env):
 
 def test_wrong_ip_key_exits_1_with_its_category(sandbox, env):
     key = KEYS["KuCoin Wrong IP"]
-    result = cli(
-        env,
-        "test",
-        "--exchange",
-        "kucoin",
-        "--api-base-url",
-        sandbox.base_url("kucoin"),
-        "--market",
-        "spot",
-        "--json",
-        **key_env(key),
-    )
+    result = key_test(sandbox, env, "kucoin", "--market", "spot", "--json", **key_env(key))
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert report["status"] == "failed"
@@ -121,15 +109,7 @@ def test_wrong_ip_key_exits_1_with_its_category(sandbox, env):
 def test_a_missing_key_variable_is_bad_usage(sandbox, env):
     key = KEYS["MEXC Spot Main"]
     sent = len(sandbox.requests)
-    result = cli(
-        env,
-        "test",
-        "--exchange",
-        "mexc",
-        "--api-base-url",
-        sandbox.base_url("mexc"),
-        BACKFUTURE_API_KEY=key.api_key,
-    )
+    result = key_test(sandbox, env, "mexc", BACKFUTURE_API_KEY=key.api_key)
     assert result.returncode == 2
     assert "BACKFUTURE_API_SECRET" in result.stderr
     assert result.stdout == ""
