@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from backfuture_core.errors import NotFound, ValidationError
-from backfuture_core.exchanges import get_exchange
+from backfuture_core.exchanges.registry import get_exchange
 from backfuture_core.models import Connection, Credentials, Market, Status
 from backfuture_core.store import audit, now_iso, write
 from backfuture_core.validation import (

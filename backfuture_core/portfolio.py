@@ -39,20 +39,15 @@ from backfuture_core import candles
 from backfuture_core.candles import candle_symbol
 from backfuture_core.connections import load_credentials
 from backfuture_core.errors import BackfutureError
-from backfuture_core.exchanges.base import (
-    DAY_MS,
-    FUTURES,
-    SPOT,
-    ExchangeAdapter,
-    Paging,
-    adapter_class,
-    create_adapter,
-)
+from backfuture_core.exchanges.base import FUTURES, SPOT, ExchangeAdapter
+from backfuture_core.exchanges.paging import Paging
+from backfuture_core.exchanges.registry import adapter_class, create_adapter
 from backfuture_core.exchanges.runner import run_sync
 from backfuture_core.market_cache import cache_source, read_market_cache, store_market_cache
 from backfuture_core.models import Connection, Credentials
 from backfuture_core.session_cache import Fetched, ResultCache, freshness_text
 from backfuture_core.store import dumps, now_iso, write
+from backfuture_core.values import DAY_MS
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ import contextlib
 import time
 from collections.abc import Sequence
 
-from backfuture_core import diagnostics
+from backfuture_core.diagnostics.run import run_many
 from bench.common import MAIN_KEY, Ratio, SandboxProcess, demo_pairs, median, ms, parse_args, report
 from bench.one_connection import time_test
 
@@ -28,7 +28,7 @@ def run(latency_ms: float, repeat: int, sandbox: SandboxProcess | None = None) -
 
         def test_all() -> float:
             started = time.perf_counter()
-            reports = diagnostics.run_many(every)
+            reports = run_many(every)
             elapsed = time.perf_counter() - started
             assert len(reports) == len(every)
             return elapsed

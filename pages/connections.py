@@ -6,7 +6,7 @@ import streamlit as st
 
 from backfuture_core import connections as core
 from backfuture_core.errors import BackfutureError, ValidationError
-from backfuture_core.exchanges import ROADMAP, SUPPORTED
+from backfuture_core.exchanges.registry import ROADMAP, SUPPORTED
 from backfuture_core.models import Market
 from pages import _ui
 
