@@ -11,8 +11,8 @@ import time
 from collections.abc import Sequence
 
 from backfuture_core.diagnostics.run import run_many
-from bench.common import MAIN_KEY, Ratio, SandboxProcess, demo_pairs, median, ms, parse_args, report
-from bench.one_connection import time_test
+from bench.common import MAIN_KEY, Ratio, SandboxProcess, demo_pairs, median, ms, parse_args
+from bench.one_connection import judged, time_test
 
 DEFAULT_REPEAT = 9
 TARGET = 1.5
@@ -39,15 +39,8 @@ def run(latency_ms: float, repeat: int, sandbox: SandboxProcess | None = None) -
             ones.append(time_test(*one))
             alls.append(test_all())
     o, a = median(ones), median(alls)
-    ratio = Ratio(
-        f"test all ({len(every)}) / test one",
-        a / o,
-        f"medians {ms(a)} / {ms(o)}, L = {latency_ms:g} ms, n = {repeat}",
-        "<=",
-        TARGET,
-    )
-    report(ratio)
-    return ratio
+    detail = f"medians {ms(a)} / {ms(o)}, L = {latency_ms:g} ms, n = {repeat}"
+    return judged(f"test all ({len(every)}) / test one", a / o, detail, TARGET)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

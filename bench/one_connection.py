@@ -38,13 +38,13 @@ def run(latency_ms: float, repeat: int, sandbox: SandboxProcess | None = None) -
         time_test(connection, credentials)  # warm-up: imports, the sandbox's world
         samples = [time_test(connection, credentials) for _ in range(repeat)]
     one = median(samples)
-    ratio = Ratio(
-        "connection test / L",
-        one / (latency_ms / 1000),
-        f"median {ms(one)}, L = {latency_ms:g} ms, n = {repeat}",
-        "<=",
-        TARGET,
-    )
+    detail = f"median {ms(one)}, L = {latency_ms:g} ms, n = {repeat}"
+    return judged("connection test / L", one / (latency_ms / 1000), detail, TARGET)
+
+
+def judged(label: str, value: float, detail: str, target: float) -> Ratio:
+    """The figure against its target (at most), printed as it is measured."""
+    ratio = Ratio(label, value, detail, "<=", target)
     report(ratio)
     return ratio
 

@@ -71,6 +71,11 @@ def fresh_key(sb: Sandbox, template: DemoKey, **changes: Any) -> DemoKey:
     return key
 
 
+def demo_key(sb: Sandbox, exchange: str, mexc_label: str, kucoin_label: str) -> DemoKey:
+    """A fresh copy of the exchange's demo key of that label."""
+    return fresh_key(sb, KEYS[mexc_label if exchange == "mexc" else kucoin_label])
+
+
 def connection_for(sb: Sandbox, key: DemoKey, market: str | None = None) -> Connection:
     return Connection(
         id=1,

@@ -28,6 +28,7 @@ from tests.core.diagnostics.scenarios import (
     WARN,
     connection_for,
     credentials_for,
+    demo_key,
     fresh_key,
     futures_template,
     paths,
@@ -102,9 +103,9 @@ def test_no_ip_restriction_is_a_warning(sb, exchange):
 
 @EXCHANGES
 def test_withdrawal_enabled_is_unsafe(sb, exchange):
-    label = "MEXC Withdrawal Enabled" if exchange == "mexc" else "KuCoin Withdrawal Enabled"
-    key = fresh_key(sb, KEYS[label])
-    report = run_test(sb, key)
+    report = run_test(
+        sb, demo_key(sb, exchange, "MEXC Withdrawal Enabled", "KuCoin Withdrawal Enabled")
+    )
     assert report.status == Status.UNSAFE
     assert states(report)["withdrawal_disabled"] == FAIL
     assert states(report)["trade"] == PASS
@@ -112,9 +113,7 @@ def test_withdrawal_enabled_is_unsafe(sb, exchange):
 
 @EXCHANGES
 def test_wrong_ip_fails_with_the_reported_ip(sb, exchange):
-    label = "MEXC Wrong IP" if exchange == "mexc" else "KuCoin Wrong IP"
-    key = fresh_key(sb, KEYS[label])
-    report = run_test(sb, key)
+    report = run_test(sb, demo_key(sb, exchange, "MEXC Wrong IP", "KuCoin Wrong IP"))
     assert report.status == Status.FAILED
     assert report.error_category == "ip_not_allowed"
     assert report.reported_ip == "127.0.0.1"
@@ -125,9 +124,7 @@ def test_wrong_ip_fails_with_the_reported_ip(sb, exchange):
 
 @EXCHANGES
 def test_read_only_key_has_no_trading_permission(sb, exchange):
-    label = "MEXC Read Only" if exchange == "mexc" else "KuCoin Spot Read Only"
-    key = fresh_key(sb, KEYS[label])
-    report = run_test(sb, key)
+    report = run_test(sb, demo_key(sb, exchange, "MEXC Read Only", "KuCoin Spot Read Only"))
     assert report.status == Status.FAILED
     assert report.error_category == "no_trading_permission"
     assert states(report)["trade"] == FAIL
