@@ -32,30 +32,17 @@ class ExchangeInfo:
     requires_passphrase: bool = False  # the key has a third credential (KuCoin, OKX, Bitget)
 
 
-SUPPORTED: dict[str, ExchangeInfo] = {
-    info.id: info
-    for info in (
-        ExchangeInfo(
-            id="mexc",
-            name="MEXC",
-            spot_ccxt_id="mexc",
-            futures_ccxt_id="mexc",
-            api_page="https://www.mexc.com/user/openapi",
-            adapter="backfuture_core.exchanges.mexc:MexcAdapter",
-            sandbox_dialect="mexc",
-        ),
-        ExchangeInfo(
-            id="kucoin",
-            name="KuCoin",
-            spot_ccxt_id="kucoin",
-            futures_ccxt_id="kucoinfutures",
-            api_page="https://www.kucoin.com/account/api",
-            adapter="backfuture_core.exchanges.kucoin:KucoinAdapter",
-            sandbox_dialect="kucoin",
-            requires_passphrase=True,
-        ),
-    )
-}
+# One entry per exchange; keyword arguments keep the table readable as data.
+# fmt: off
+SUPPORTED: dict[str, ExchangeInfo] = {info.id: info for info in (
+    ExchangeInfo(id="mexc", name="MEXC", spot_ccxt_id="mexc", futures_ccxt_id="mexc",
+                 api_page="https://www.mexc.com/user/openapi", sandbox_dialect="mexc",
+                 adapter="backfuture_core.exchanges.mexc:MexcAdapter"),
+    ExchangeInfo(id="kucoin", name="KuCoin", spot_ccxt_id="kucoin", futures_ccxt_id="kucoinfutures",
+                 api_page="https://www.kucoin.com/account/api", sandbox_dialect="kucoin",
+                 adapter="backfuture_core.exchanges.kucoin:KucoinAdapter", requires_passphrase=True),
+)}
+# fmt: on
 
 ROADMAP = ("Binance", "OKX", "Bitget", "Gate.io", "HTX", "BingX", "Coinbase", "Bybit")
 
