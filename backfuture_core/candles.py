@@ -23,7 +23,7 @@ import pandas as pd
 from sqlite_utils import Database
 
 from backfuture_core.backtest import BacktestResult, candles_to_frame, compare_recovery
-from backfuture_core.exchanges.base import adapter_class, create_adapter
+from backfuture_core.exchanges.registry import adapter_class, create_adapter
 from backfuture_core.exchanges.runner import run_sync
 from backfuture_core.market_cache import cache_source, read_market_cache, store_market_cache
 from backfuture_core.models import Connection, Credentials

@@ -138,7 +138,7 @@ def _env_credentials(needs_passphrase: Callable[[], bool]) -> Credentials:
 
 
 def run_key_test(args: argparse.Namespace) -> int:
-    from backfuture_core.exchanges import get_exchange
+    from backfuture_core.exchanges.registry import get_exchange
     from backfuture_core.validation import BASE_URL_EXAMPLE, Problems, clean_market, clean_url
 
     fields = Problems()  # collects every rejected option, as the app's form does
@@ -154,7 +154,7 @@ def run_key_test(args: argparse.Namespace) -> int:
     info, market, url = (fields.cleaned[k] for k in ("exchange", "market", "url"))
     credentials = _env_credentials(lambda: info.requires_passphrase)
 
-    from backfuture_core import diagnostics
+    from backfuture_core.diagnostics.run import run
     from backfuture_core.models import Connection
 
     connection = Connection(
@@ -165,14 +165,16 @@ def run_key_test(args: argparse.Namespace) -> int:
         key_hint=credentials.api_key.hint,
         api_base_url=url,
     )
-    report = diagnostics.run(connection, credentials)
+    report = run(connection, credentials)
     return _print_report(report, as_json=args.json)
 
 
 def run_saved_test(args: argparse.Namespace) -> int:
     """Test a saved connection from the data folder and store the report as the app does."""
-    from backfuture_core import diagnostics
     from backfuture_core.config import Settings
+    from backfuture_core.storage.connections import find_connection, load_credentials
+    from backfuture_core.diagnostics.reports import save_report
+    from backfuture_core.diagnostics.run import run
     from backfuture_core.errors import BackfutureError
     from backfuture_core.security.vault import open_vault, vault_mode
     from backfuture_core.storage.connections import find_connection, load_credentials
@@ -202,9 +204,9 @@ def run_saved_test(args: argparse.Namespace) -> int:
             credentials = load_credentials(db, vault, connection.id)
         except BackfutureError as exc:
             raise UsageError(f"{args.connection}: {exc}") from None
-        report = diagnostics.run(connection, credentials)
+        report = run(connection, credentials)
         del credentials
-        diagnostics.save_report(db, connection.id, report)
+        save_report(db, connection.id, report)
     finally:
         db.close()
     return _print_report(report, as_json=args.json)
@@ -215,7 +217,7 @@ def _print_report(report: ConnectionReport, *, as_json: bool) -> int:
     from backfuture_core.models import Status
 
     if as_json:
-        from backfuture_core.diagnostics import report_json
+        from backfuture_core.diagnostics.reports import report_json
 
         print(report_json(report))
     else:

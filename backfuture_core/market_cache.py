@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from sqlite_utils import Database
 
-from backfuture_core.exchanges import get_exchange
+from backfuture_core.exchanges.registry import get_exchange
 from backfuture_core.models import Connection
 from backfuture_core.storage.database import dumps, write
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from backfuture_core.diagnostics import latest_report
+from backfuture_core.diagnostics.reports import latest_report
 from backfuture_core.models import CheckState, Connection, ConnectionReport, Status
 
 MAX_TEST_AGE = timedelta(days=7)

@@ -10,9 +10,9 @@ import contextlib
 import time
 from collections.abc import Sequence
 
-from backfuture_core import diagnostics
-from bench.common import MAIN_KEY, Ratio, SandboxProcess, demo_pairs, median, ms, parse_args, report
-from bench.one_connection import time_test
+from backfuture_core.diagnostics.run import run_many
+from bench.common import MAIN_KEY, Ratio, SandboxProcess, demo_pairs, median, ms, parse_args
+from bench.one_connection import judged, time_test
 
 DEFAULT_REPEAT = 9
 TARGET = 1.5
@@ -28,7 +28,7 @@ def run(latency_ms: float, repeat: int, sandbox: SandboxProcess | None = None) -
 
         def test_all() -> float:
             started = time.perf_counter()
-            reports = diagnostics.run_many(every)
+            reports = run_many(every)
             elapsed = time.perf_counter() - started
             assert len(reports) == len(every)
             return elapsed
@@ -39,15 +39,8 @@ def run(latency_ms: float, repeat: int, sandbox: SandboxProcess | None = None) -
             ones.append(time_test(*one))
             alls.append(test_all())
     o, a = median(ones), median(alls)
-    ratio = Ratio(
-        f"test all ({len(every)}) / test one",
-        a / o,
-        f"medians {ms(a)} / {ms(o)}, L = {latency_ms:g} ms, n = {repeat}",
-        "<=",
-        TARGET,
-    )
-    report(ratio)
-    return ratio
+    detail = f"medians {ms(a)} / {ms(o)}, L = {latency_ms:g} ms, n = {repeat}"
+    return judged(f"test all ({len(every)}) / test one", a / o, detail, TARGET)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -4,7 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from backfuture_core.storage import connections as core
-from backfuture_core import diagnostics
+from backfuture_core.diagnostics.reports import (
+    latest_report,
+    report_history,
+    report_json,
+    save_report,
+)
+from backfuture_core.diagnostics.run import run_each
 from backfuture_core.errors import BackfutureError
 from pages import _ui
 
@@ -39,8 +45,8 @@ if run_one or run_all:
         try:
             pairs = [(c, core.load_credentials(context.db, vault, c.id)) for c in targets]
             failed = 0
-            for index, report in diagnostics.run_each(pairs):
-                diagnostics.save_report(context.db, targets[index].id, report)
+            for index, report in run_each(pairs):
+                save_report(context.db, targets[index].id, report)
                 st.text(f"{_ui.connection_label(targets[index])}: {report.status.label}")
                 failed += report.status.value in ("failed", "unsafe")
             del pairs  # credentials leave memory with this run
@@ -77,7 +83,7 @@ if st.session_state.get("test.summary"):
     )
 
 conn = core.get_connection(context.db, selected_id)
-report = diagnostics.latest_report(context.db, conn.id)
+report = latest_report(context.db, conn.id)
 st.subheader("Checklist")
 st.text(_ui.connection_label(conn))
 if report is None:
@@ -90,12 +96,12 @@ if report.error_category:
 _ui.checklist(report)
 st.download_button(
     "Download report (JSON, no secrets)",
-    diagnostics.report_json(report),
+    report_json(report),
     file_name=f"backfuture-report-{conn.id}.json",
     mime="application/json",
     key="test.download",
 )
-history = diagnostics.report_history(context.db, conn.id)
+history = report_history(context.db, conn.id)
 if len(history) > 1:
     st.subheader("Test history")
     st.dataframe(

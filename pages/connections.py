@@ -5,7 +5,7 @@ import dataclasses
 import streamlit as st
 
 from backfuture_core.errors import BackfutureError, ValidationError
-from backfuture_core.exchanges import ROADMAP, SUPPORTED
+from backfuture_core.exchanges.registry import ROADMAP, SUPPORTED
 from backfuture_core.models import Market
 from backfuture_core.storage import connections as core
 from pages import _ui

@@ -5,8 +5,9 @@ async context manager, so its clients and sessions always close. It builds the c
 needs lazily (spot, and the futures client only for futures work), points them at the
 connection's `api_base_url` (or at the sandbox for demo connections), and routes every call
 through `call()`, which retries only transient failures and turns every error into one
-`ExchangeError` with a category from the seed's table.
+`ExchangeError` (see `classify.py`).
 
+Time comes from an injected `Timing` (clocks, sleep, jitter), so tests never wait for real.
 Exchange modules subclass `ExchangeAdapter` and hold only their quirks: how to point the URLs,
 their error codes, how their key-info endpoint reads, and which raw endpoints prove a balance.
 """
@@ -15,18 +16,21 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
-import random
-import re
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from backfuture_core.errors import ExchangeError
+from backfuture_core.exchanges.classify import classify
+from backfuture_core.exchanges.key_info import KeyInfo
+from backfuture_core.exchanges.paging import Paging
+from backfuture_core.exchanges.registry import get_exchange
+from backfuture_core.exchanges.timing import SYSTEM_TIMING, Timing
 from backfuture_core.models import Connection, Credentials
+
+if TYPE_CHECKING:
+    import ssl
 
 # ccxt logs every request's URL and headers (API key, signature) at DEBUG: never let them
 # through, whatever level the app's root logger runs at.
@@ -35,9 +39,9 @@ logging.getLogger("ccxt").setLevel(logging.WARNING)
 SPOT = "spot"
 FUTURES = "futures"
 
-DAY_MS = 86_400_000
 RETRYABLE = frozenset({"exchange_unavailable", "rate_limited"})
 MAX_RETRIES = 3
+BACKOFF_S = 0.2  # the first retry waits 0.1-0.3 s, doubling after each
 REQUEST_TIMEOUT_MS = 10_000
 DEADLINE_S = 25.0
 # ccxt's leaky bucket starts empty, which would space the probes of one test by up to half a
@@ -45,29 +49,12 @@ DEADLINE_S = 25.0
 BURST_TOKENS = 60
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
-_QUERY = re.compile(r"(https?://[^\s?]+)\?\S*")
-_HTML = re.compile(r"<(?:!doctype|html|head|body)\b.*", re.IGNORECASE | re.DOTALL)
-_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class KeyInfo:
-    """What an exchange's key-info endpoint says about a key; None where it does not say."""
-
-    read: bool | None
-    spot_trade: bool | None
-    futures_trade: bool | None
-    withdraw: bool | None
-    ip_whitelist: tuple[str, ...] | None
-    permissions: tuple[str, ...] = ()
-    expires_in_days: int | None = None
+Client = Any  # a ccxt async exchange instance (ccxt ships no type information)
+ResponseHook = Callable[..., Any]
 
 
 @functools.cache
-def _ssl_context():
+def _ssl_context() -> ssl.SSLContext:
     """One verified TLS context for every client: loading the CA bundle costs ~40 ms a time."""
     import ssl
 
@@ -76,68 +63,13 @@ def _ssl_context():
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def sanitize(text: str, limit: int = 300) -> str:
-    """Exchange text made safe to show: no query strings (they carry signatures), bounded."""
-    text = _HTML.sub("", _QUERY.sub(r"\1", str(text))).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def parse_error_body(message: str) -> tuple[str | None, str]:
-    """ccxt formats exchange errors as '<id> <raw body>': recover the body's code and message."""
-    start = message.find("{")
-    if start < 0:
-        return None, message
-    try:
-        body = json.loads(message[start:])
-    except ValueError:
-        return None, message
-    if not isinstance(body, dict):
-        return None, message
-    code = body.get("code")
-    text = body.get("msg") or body.get("message") or ""
-    return (None if code is None else str(code)), str(text)
-
-
-def class_category(exc: BaseException) -> str:
-    """The fallback classification on the ccxt exception class (reference/exchanges.md 0.4)."""
-    import ccxt
-
-    ordered = (
-        (ccxt.InvalidNonce, "clock_skew"),
-        ((ccxt.RateLimitExceeded, ccxt.DDoSProtection), "rate_limited"),
-        (ccxt.AccountSuspended, "account_frozen"),
-        (ccxt.PermissionDenied, "no_permission"),
-        (ccxt.AuthenticationError, "invalid_key"),
-        ((ccxt.NetworkError, ccxt.OperationFailed), "exchange_unavailable"),
-        ((asyncio.TimeoutError, ConnectionError), "exchange_unavailable"),
-    )
-    for classes, category in ordered:
-        if isinstance(exc, classes):
-            return category
-    return "unknown"
-
-
-@dataclass(frozen=True)
-class Paging:
-    """How one exchange lists one kind of record: the ccxt method, rows per call, the longest
-    time span one call may cover, and whether pages are numbered or follow a time cursor."""
-
-    method: str
-    limit: int | None  # None: one call, no paging (MEXC spot open orders)
-    window_ms: int | None = None  # None: the whole period in one span
-    page_param: str | None = None  # page-number parameter; None: advance a time cursor
-    until_param: str = "until"
-    per_symbol: bool = False  # the exchange answers one symbol per call
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-
 class ExchangeAdapter:
-    """Base adapter; `create_adapter` picks the exchange's subclass."""
+    """Base adapter; `registry.create_adapter` picks the exchange's subclass."""
 
     exchange_id: ClassVar[str] = ""
     # The exchange's own error codes, checked before the ccxt class (ccxt maps several wrongly).
     ERROR_CODES: ClassVar[dict[str, str]] = {}
-    # How the exchange lists (market, "open" | "orders" | "trades") records (portfolio.py).
+    # How the exchange lists (market, "open" | "orders" | "trades") records (portfolio).
     PAGING: ClassVar[dict[tuple[str, str], Paging]] = {}
     CANDLES_PER_CALL: ClassVar[int] = 500  # ccxt's own maximum for the exchange
 
@@ -146,20 +78,20 @@ class ExchangeAdapter:
         connection: Connection,
         credentials: Credentials,
         *,
-        markets: dict[str, dict] | None = None,
+        markets: Mapping[str, dict] | None = None,
         timeout_ms: int = REQUEST_TIMEOUT_MS,
         deadline_s: float = DEADLINE_S,
+        timing: Timing = SYSTEM_TIMING,
     ) -> None:
-        from backfuture_core.exchanges import get_exchange
-
         self.connection = connection
         self.info = get_exchange(connection.exchange)
         self._credentials = credentials
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, Client] = {}
         self._preloaded = dict(markets or {})
         self.fresh_markets: dict[str, dict] = {}  # downloaded here, for the caller to cache
         self.timeout_ms = timeout_ms
         self.deadline_s = deadline_s
+        self.timing = timing
         self.retries = 0  # transient retries made, for tests and benchmarks
         self.resynced = False
         self._resync_lock = asyncio.Lock()  # concurrent probes share the one resync
@@ -191,14 +123,14 @@ class ExchangeAdapter:
     def ccxt_id(self, market: str) -> str:
         return self.info.futures_ccxt_id if market == FUTURES else self.info.spot_ccxt_id
 
-    def client(self, market: str = SPOT):
+    def client(self, market: str = SPOT) -> Client:
         """The ccxt async client for `market`, built on first use (credentials revealed here)."""
         ccxt_id = self.ccxt_id(market)
         if ccxt_id not in self._clients:
             self._clients[ccxt_id] = self._build_client(ccxt_id)
         return self._clients[ccxt_id]
 
-    def _build_client(self, ccxt_id: str):
+    def _build_client(self, ccxt_id: str) -> Client:
         import ccxt.async_support as ccxt_async
 
         creds = self._credentials
@@ -227,19 +159,22 @@ class ExchangeAdapter:
             self.point_urls(client, base)
         if ccxt_id in self._preloaded:
             client.set_markets(self._preloaded[ccxt_id])
+        self.prepare_client(client)
         return client
 
-    def _watch_response(self, original):
+    def _watch_response(self, original: ResponseHook) -> ResponseHook:
         """Remember Retry-After from a 429 (last_response_headers is shared by parallel calls)."""
 
-        def on_rest_response(code, reason, url, method, headers, body, *rest):
+        def on_rest_response(
+            code: int, reason: str, url: str, method: str, headers: Mapping[str, str], *rest: Any
+        ) -> Any:
             if code == 429:
-                value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+                value = next((v for k, v in headers.items() if k.lower() == "retry-after"), "")
                 try:
                     self._retry_after = float(value)
-                except (TypeError, ValueError):
+                except ValueError:
                     self._retry_after = None
-            return original(code, reason, url, method, headers, body, *rest)
+            return original(code, reason, url, method, headers, *rest)
 
         return on_rest_response
 
@@ -248,7 +183,10 @@ class ExchangeAdapter:
     def client_options(self, ccxt_id: str) -> dict[str, Any]:
         return {}
 
-    def point_urls(self, client, base: str) -> None:
+    def prepare_client(self, client: Client) -> None:
+        """Last adjustments to a freshly built client (switch off calls the product never needs)."""
+
+    def point_urls(self, client: Client, base: str) -> None:
         """Send every REST call of `client` to `base` (regional domain, gateway, sandbox)."""
         raise NotImplementedError
 
@@ -269,24 +207,8 @@ class ExchangeAdapter:
     # --- calls ---------------------------------------------------------------------------------
 
     def classify(self, exc: BaseException) -> ExchangeError:
-        """The one error translator: exchange code first, then the ccxt class."""
-        if isinstance(exc, ExchangeError):
-            return exc
-        text = str(exc)
-        code, message = parse_error_body(text)
-        category = self.error_code_category(code, message) if code else None
-        if category is None:
-            category = class_category(exc)
-        if category == "unknown" and isinstance(exc, (TypeError, KeyError, ValueError)):
-            message = "The exchange sent a response BackFuture could not read."
-        reported_ip = None
-        if category == "ip_not_allowed":
-            found = _IPV4.search(message or text)
-            reported_ip = found.group(0) if found else None
-        detail = sanitize(message or text)
-        return ExchangeError(
-            category, detail, exchange=self.info.name, code=code, reported_ip=reported_ip
-        )
+        """The one error translator (classify.py) with this exchange's codes."""
+        return classify(exc, exchange=self.info.name, codes=self.error_code_category)
 
     async def call(
         self,
@@ -302,8 +224,8 @@ class ExchangeAdapter:
         with jittered back-off, honouring Retry-After, within the deadline; a clock error gets
         one time resync and one more try; anything else is raised at once as ExchangeError.
         """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.deadline_s
+        timing = self.timing
+        deadline = timing.now() + self.deadline_s
         client = self.client(market)
         attempt = 0
         clock_retried = False
@@ -311,7 +233,7 @@ class ExchangeAdapter:
             try:
                 if on_attempt is not None:
                     on_attempt()
-                remaining = deadline - loop.time()
+                remaining = deadline - timing.now()
                 if remaining <= 0:
                     raise TimeoutError(f"{method} ran out of time")
                 pending = getattr(client, method)(*args, **kwargs)
@@ -328,11 +250,11 @@ class ExchangeAdapter:
                         self.resynced = True
                         await self._resync(client)
                 continue
-            if wait is None or loop.time() + wait > deadline:
+            if wait is None or timing.now() + wait > deadline:
                 raise error
             attempt += 1
             self.retries += 1
-            await asyncio.sleep(wait)
+            await timing.sleep(wait)
 
     @staticmethod
     def check_shape(method: str, result: Any) -> Any:
@@ -344,13 +266,13 @@ class ExchangeAdapter:
     def _retry_wait(self, error: ExchangeError, attempt: int) -> float | None:
         if error.category.id not in RETRYABLE or attempt >= MAX_RETRIES:
             return None
-        backoff = 0.2 * 2**attempt * (0.5 + random.random())  # jitter, not crypto
+        backoff = BACKOFF_S * 2**attempt * (0.5 + self.timing.jitter())
         if error.category.id == "rate_limited" and self._retry_after is not None:
             retry_after, self._retry_after = self._retry_after, None
             return max(backoff, retry_after)
         return backoff
 
-    async def _resync(self, client) -> None:
+    async def _resync(self, client: Client) -> None:
         try:
             await client.load_time_difference()
         except Exception:
@@ -369,12 +291,12 @@ class ExchangeAdapter:
 
         def mark_attempt() -> None:
             nonlocal started
-            started = time.time() * 1000
+            started = self.timing.wall_ms()
 
         server_time = await self.call(SPOT, "fetch_time", on_attempt=mark_attempt)
         if not isinstance(server_time, (int, float)):
             raise self.classify(ValueError("the server time is not a number"))
-        ended = time.time() * 1000
+        ended = self.timing.wall_ms()
         return int(server_time), int(server_time - (started + ended) / 2)
 
     async def load_markets(self, market: str = SPOT) -> dict:
@@ -382,9 +304,13 @@ class ExchangeAdapter:
         client = self.client(market)
         if client.markets:
             return client.markets
-        markets = await self.call(market, "load_markets")
+        markets = await self.call(market, "load_markets", *self.load_markets_args())
         self.fresh_markets[self.ccxt_id(market)] = markets
         return markets
+
+    def load_markets_args(self) -> tuple[Any, ...]:
+        """Arguments of ccxt's load_markets (an exchange may skip lists it never needs)."""
+        return ()
 
     async def fetch_futures_balance(self) -> dict:
         """The futures account as a ccxt balance (free, used, total per currency)."""
@@ -405,20 +331,3 @@ class ExchangeAdapter:
     ) -> list:
         await self.load_markets(market)
         return await self.call(market, "fetch_ohlcv", symbol, timeframe, since, limit)
-
-
-def adapter_class(exchange_id: str) -> type[ExchangeAdapter]:
-    from backfuture_core.exchanges import get_exchange
-    from backfuture_core.exchanges.kucoin import KucoinAdapter
-    from backfuture_core.exchanges.mexc import MexcAdapter
-
-    get_exchange(exchange_id)  # a clear ValidationError for an unknown exchange
-    adapters: dict[str, type[ExchangeAdapter]] = {"mexc": MexcAdapter, "kucoin": KucoinAdapter}
-    return adapters[exchange_id]
-
-
-def create_adapter(
-    connection: Connection, credentials: Credentials, **kwargs: Any
-) -> ExchangeAdapter:
-    """The adapter for the connection's exchange (an async context manager)."""
-    return adapter_class(connection.exchange)(connection, credentials, **kwargs)

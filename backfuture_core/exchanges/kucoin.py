@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from backfuture_core.exchanges.base import DAY_MS, FUTURES, SPOT, ExchangeAdapter, KeyInfo, Paging
+from backfuture_core.exchanges.base import FUTURES, SPOT, Client, ExchangeAdapter
+from backfuture_core.exchanges.key_info import KeyInfo, split_list
+from backfuture_core.exchanges.paging import Paging
+from backfuture_core.values import DAY_MS
 
 # reference/exchanges.md 2.3 (ccxt maps most of these to AuthenticationError).
 KUCOIN_ERROR_CODES = {
@@ -56,39 +59,29 @@ class KucoinAdapter(ExchangeAdapter):
             "fetchMarkets": {"types": types, "fetchTickersFees": False},
         }
 
-    def point_urls(self, client, base: str) -> None:
+    def point_urls(self, client: Client, base: str) -> None:
         client.urls["api"] = dict.fromkeys(client.urls["api"], base)
 
-    async def load_markets(self, market: str = SPOT) -> dict:
-        client = self.client(market)
-        if client.markets:
-            return client.markets
+    def load_markets_args(self) -> tuple[Any, ...]:
         # Margin symbol lists are two signed calls the dashboard never needs.
-        markets = await self.call(market, "load_markets", False, {"marginables": False})
-        self.fresh_markets[self.ccxt_id(market)] = markets
-        return markets
+        return (False, {"marginables": False})
 
     async def key_info(self) -> KeyInfo:
         body = await self.call(SPOT, "private_get_user_api_key")
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
             raise self.classify(ValueError("api-key answer without data"))
-        raw = data.get("permission")
-        known = isinstance(raw, str)
-        permissions = {p.strip() for p in raw.split(",") if p.strip()} if known else set()
+        listed = split_list(data.get("permission"))
+        known = listed is not None
+        permissions = set(listed or ())
         ips = data.get("ipWhitelist")
         return KeyInfo(
             read=("General" in permissions) if known else None,
             spot_trade=("Spot" in permissions) if known else None,
             futures_trade=("Futures" in permissions) if known else None,
             withdraw=bool(permissions & {"Transfer", "Withdrawal"}) if known else None,
-            ip_whitelist=(
-                tuple(ip.strip() for ip in ips.split(",") if ip.strip())
-                if isinstance(ips, str)
-                else ()
-                if ips is None and known
-                else None
-            ),
+            # No whitelist field on a readable answer: the key has no IP restriction.
+            ip_whitelist=() if ips is None and known else split_list(ips),
             permissions=tuple(sorted(permissions)),
         )
 

@@ -10,14 +10,10 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from backfuture_core.exchanges.base import (
-    DAY_MS,
-    FUTURES,
-    SPOT,
-    ExchangeAdapter,
-    KeyInfo,
-    Paging,
-)
+from backfuture_core.exchanges.base import FUTURES, SPOT, Client, ExchangeAdapter
+from backfuture_core.exchanges.key_info import KeyInfo, split_list
+from backfuture_core.exchanges.paging import Paging
+from backfuture_core.values import DAY_MS, to_float
 
 # reference/exchanges.md 1.3: spot v3 codes, then contract v1 codes.
 MEXC_ERROR_CODES = {
@@ -54,14 +50,6 @@ MEXC_ERROR_CODES = {
 }
 
 
-def _number(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return math.nan
-    return number if math.isfinite(number) else math.nan
-
-
 def swap_balance(balance: Mapping[str, Any]) -> dict[str, dict[str, float]]:
     """MEXC contract assets as a ccxt-shaped balance that counts what ccxt leaves out: ccxt
     reads only availableBalance and frozenBalance, so margin held by open positions and their
@@ -74,12 +62,12 @@ def swap_balance(balance: Mapping[str, Any]) -> dict[str, dict[str, float]]:
         if not isinstance(row, dict) or not row.get("currency"):
             continue
         code = str(row["currency"])
-        free = _number(row.get("availableBalance"))
+        free = to_float(row.get("availableBalance"))
         used = sum(
-            v for v in (_number(row.get("frozenBalance")), _number(row.get("positionMargin")))
+            v for v in (to_float(row.get("frozenBalance")), to_float(row.get("positionMargin")))
             if not math.isnan(v)
         )  # fmt: skip
-        equity = _number(row.get("equity"))
+        equity = to_float(row.get("equity"))
         out["free"][code] = free
         out["used"][code] = used
         if math.isnan(equity):
@@ -115,12 +103,10 @@ class MexcAdapter(ExchangeAdapter):
     def client_options(self, ccxt_id: str) -> dict[str, Any]:
         return {"fetchCurrencies": False}
 
-    def _build_client(self, ccxt_id: str):
-        client = super()._build_client(ccxt_id)
+    def prepare_client(self, client: Client) -> None:
         client.has["fetchCurrencies"] = False  # needs SPOT_WITHDRAW_READ: never call it
-        return client
 
-    def point_urls(self, client, base: str) -> None:
+    def point_urls(self, client: Client, base: str) -> None:
         client.urls["api"] = {
             "spot": {"public": base, "private": base},
             "spot2": {"public": f"{base}/open/api/v2", "private": f"{base}/open/api/v2"},
@@ -131,21 +117,16 @@ class MexcAdapter(ExchangeAdapter):
     async def key_info(self) -> KeyInfo:
         client = self.client(SPOT)
         body = await self.call(SPOT, "spot_private_get_apikeyinfo", {"accessKey": client.apiKey})
-        raw = body.get("permissions")
-        known = isinstance(raw, str)
-        permissions = {p.strip() for p in raw.split(",") if p.strip()} if known else set()
-        ips = body.get("ipWhiteList")
+        listed = split_list(body.get("permissions"))
+        known = listed is not None
+        permissions = set(listed or ())
         validity = body.get("remainingValidity")
         return KeyInfo(
             read=(any(p.endswith("_READ") for p in permissions)) if known else None,
             spot_trade=_flag(permissions, "SPOT_DEAL_WRITE", known),
             futures_trade=_flag(permissions, "CONTRACT_DEAL_WRITE", known),
             withdraw=_flag(permissions, "SPOT_WITHDRAW_WRITE", known),
-            ip_whitelist=(
-                tuple(ip.strip() for ip in ips.split(",") if ip.strip())
-                if isinstance(ips, str)
-                else None
-            ),
+            ip_whitelist=split_list(body.get("ipWhiteList")),
             permissions=tuple(sorted(permissions)),
             expires_in_days=validity if isinstance(validity, int) else None,
         )

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from backfuture_core.storage import connections as core
-from backfuture_core import diagnostics
+from backfuture_core.diagnostics.reports import latest_report, report_json
 from backfuture_core.storage.database import open_db
 from tests.app.conftest import open_page
 
@@ -121,7 +121,7 @@ def test_history_and_download_hold_no_secret(page, settings):
     db = open_db(settings.db_path)
     try:
         conn = core.find_connection(db, KUCOIN)
-        text = diagnostics.report_json(diagnostics.latest_report(db, conn.id))
+        text = report_json(latest_report(db, conn.id))
     finally:
         db.close()
     assert json.loads(text)["status"] == "online"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from backfuture_core import diagnostics
 from backfuture_core.storage.connections import find_connection, load_credentials
+from backfuture_core.diagnostics.reports import save_report
+from backfuture_core.diagnostics.run import run as run_connection_test
 from backfuture_core.storage.database import open_db
 from backfuture_core.strategy import PARAMETERS, PRESETS
 from backfuture_core.security.vault import open_vault
@@ -211,7 +212,7 @@ def test_readiness_follows_the_connection_test(page, settings):
     try:
         conn = find_connection(db, KUCOIN)
         creds = load_credentials(db, open_vault(db, settings), conn.id)
-        diagnostics.save_report(db, conn.id, diagnostics.run(conn, creds))
+        save_report(db, conn.id, run_connection_test(conn, creds))
     finally:
         db.close()
     at = page.run()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from backfuture_core.storage import connections as core
-from backfuture_core import diagnostics
+from backfuture_core.diagnostics.reports import save_report
 from backfuture_core.models import CHECK_IDS, Check, CheckState, ConnectionReport, Status
 from backfuture_core.readiness import can_enable_strategy
 
@@ -43,7 +43,7 @@ def test_untested_connection_is_not_ready(db, conn):
 
 
 def test_recent_online_test_with_trade_permission_is_ready(db, conn):
-    diagnostics.save_report(db, conn.id, report())
+    save_report(db, conn.id, report())
     assert ready(db, conn) == (
         True,
         {
@@ -55,7 +55,7 @@ def test_recent_online_test_with_trade_permission_is_ready(db, conn):
 
 
 def test_futures_strategy_needs_futures_permission(db, conn):
-    diagnostics.save_report(db, conn.id, report(futures="fail"))
+    save_report(db, conn.id, report(futures="fail"))
     assert ready(db, conn, market="spot")[0]
     ok, reasons = ready(db, conn, market="futures")
     assert not ok
@@ -72,14 +72,14 @@ def test_futures_strategy_needs_futures_permission(db, conn):
     ],
 )
 def test_each_reason_can_block(db, conn, rep, failing):
-    diagnostics.save_report(db, conn.id, rep)
+    save_report(db, conn.id, rep)
     ok, reasons = ready(db, conn)
     assert not ok
     assert reasons[failing] is False
 
 
 def test_unknown_withdrawal_needs_an_explicit_confirmation(db, conn):
-    diagnostics.save_report(db, conn.id, report(Status.WARNING, withdrawal_disabled="unknown"))
+    save_report(db, conn.id, report(Status.WARNING, withdrawal_disabled="unknown"))
     assert ready(db, conn)[1]["Withdrawal disabled"] is False
     assert ready(db, conn, withdrawal_confirmed=True) == (
         True,
@@ -93,5 +93,5 @@ def test_unknown_withdrawal_needs_an_explicit_confirmation(db, conn):
 
 def test_confirmation_does_not_override_an_enabled_withdrawal(db, conn):
     rep = report(Status.UNSAFE, withdrawal_disabled="fail")
-    diagnostics.save_report(db, conn.id, rep)
+    save_report(db, conn.id, rep)
     assert not ready(db, conn, withdrawal_confirmed=True)[0]
