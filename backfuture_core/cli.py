@@ -172,7 +172,6 @@ def run_key_test(args: argparse.Namespace) -> int:
 def run_saved_test(args: argparse.Namespace) -> int:
     """Test a saved connection from the data folder and store the report as the app does."""
     from backfuture_core.config import Settings
-    from backfuture_core.storage.connections import find_connection, load_credentials
     from backfuture_core.diagnostics.reports import save_report
     from backfuture_core.diagnostics.run import run
     from backfuture_core.errors import BackfutureError

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from backfuture_core.storage.connections import ConnectionForm, add_connection, list_connections
 from backfuture_core.models import Connection
-from backfuture_core.storage.database import audit, write
 from backfuture_core.security.vault import Vault
+from backfuture_core.storage.connections import ConnectionForm, add_connection, list_connections
+from backfuture_core.storage.database import audit, write
 
 # One connection per outcome a person should see: online (MEXC spot, KuCoin with passphrase and
 # futures), warning (no IP restriction), unsafe (withdrawal enabled), failed (IP refused).

@@ -37,7 +37,6 @@ from sqlite_utils import Database
 
 from backfuture_core import candles
 from backfuture_core.candles import candle_symbol
-from backfuture_core.storage.connections import load_credentials
 from backfuture_core.errors import BackfutureError
 from backfuture_core.exchanges.base import (
     DAY_MS,
@@ -52,6 +51,7 @@ from backfuture_core.exchanges.runner import run_sync
 from backfuture_core.market_cache import cache_source, read_market_cache, store_market_cache
 from backfuture_core.models import Connection, Credentials
 from backfuture_core.session_cache import Fetched, ResultCache, freshness_text
+from backfuture_core.storage.connections import load_credentials
 from backfuture_core.storage.database import dumps, now_iso, write
 
 T = TypeVar("T")

@@ -18,11 +18,11 @@ import pandas as pd
 from sqlite_utils import Database
 
 from backfuture_core.candles import market_options, pair_for_market, quote_of, usable_groups
-from backfuture_core.storage.connections import get_connection
 from backfuture_core.diagnostics import latest_report
 from backfuture_core.errors import NotFound, ValidationError
 from backfuture_core.models import CheckState, Connection
 from backfuture_core.readiness import can_enable_strategy
+from backfuture_core.storage.connections import get_connection
 from backfuture_core.storage.database import audit, now_iso, write
 from backfuture_core.strategy import (
     FIELD_LABELS,

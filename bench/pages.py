@@ -75,11 +75,11 @@ def worker(orders: int, latency_ms: float, repeat: int, period: int | None) -> d
     from streamlit.testing.v1 import AppTest
 
     from backfuture_core.config import Settings
-    from backfuture_core.storage.connections import find_connection
     from backfuture_core.demo import start_demo
     from backfuture_core.sandbox import shared_sandbox
-    from backfuture_core.storage.database import open_db
     from backfuture_core.security.vault import open_vault
+    from backfuture_core.storage.connections import find_connection
+    from backfuture_core.storage.database import open_db
 
     # As tests/app/conftest.py: AppTest would run a switched-to page on its own (legacy
     # multipage mode); the real server runs app.py, whose st.navigation turns that mode off.

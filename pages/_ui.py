@@ -13,8 +13,8 @@ from backfuture_core import demo, guide
 from backfuture_core.config import Settings
 from backfuture_core.errors import CATEGORIES, BackfutureError, VaultError, VaultLocked
 from backfuture_core.models import CheckState, Connection, ConnectionReport, Status
-from backfuture_core.storage.database import open_db
 from backfuture_core.security.vault import Vault, open_vault, vault_mode
+from backfuture_core.storage.database import open_db
 
 # One database handle per script run, held by the run's own thread: never shared across threads.
 _run = threading.local()

@@ -3,7 +3,6 @@
 import pandas as pd
 import streamlit as st
 
-from backfuture_core.storage import connections as core
 from backfuture_core.diagnostics.reports import (
     latest_report,
     report_history,
@@ -12,6 +11,7 @@ from backfuture_core.diagnostics.reports import (
 )
 from backfuture_core.diagnostics.run import run_each
 from backfuture_core.errors import BackfutureError
+from backfuture_core.storage import connections as core
 from pages import _ui
 
 st.title("Connection test")

@@ -4,8 +4,8 @@ import streamlit as st
 
 from backfuture_core import charts
 from backfuture_core import portfolio as core
-from backfuture_core.storage.connections import list_connections
 from backfuture_core.session_cache import ResultCache
+from backfuture_core.storage.connections import list_connections
 from pages import _ui
 
 K, state = "orders.", st.session_state

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from backfuture_core.storage import connections as core
 from backfuture_core import portfolio
 from backfuture_core.exchanges.registry import SUPPORTED
+from backfuture_core.storage import connections as core
 from pages import _ui
 
 NAMES = {e.id: e.name for e in SUPPORTED.values()}

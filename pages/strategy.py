@@ -6,8 +6,8 @@ from backfuture_core import candles
 from backfuture_core import strategy as core
 from backfuture_core import strategy_charts as charts
 from backfuture_core import strategy_store as saved
-from backfuture_core.storage.connections import list_connections, load_credentials
 from backfuture_core.errors import BackfutureError, ValidationError
+from backfuture_core.storage.connections import list_connections, load_credentials
 from pages import _ui
 
 K, state = "strategy.", st.session_state

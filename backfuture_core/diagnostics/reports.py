@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from backfuture_core.storage.connections import set_status
 from backfuture_core.models import Check, CheckState, ConnectionReport, Status
+from backfuture_core.storage.connections import set_status
 from backfuture_core.storage.database import audit, write
 
 

@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from backfuture_core.storage.connections import list_connections
 from backfuture_core.demo import start_demo
 from backfuture_core.sandbox import demo_keys, shared_sandbox
+from backfuture_core.storage.connections import list_connections
 from tests.app.conftest import open_page
 
 K = "balances."

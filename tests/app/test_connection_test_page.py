@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from backfuture_core.storage import connections as core
 from backfuture_core.diagnostics.reports import latest_report, report_json
+from backfuture_core.storage import connections as core
 from backfuture_core.storage.database import open_db
 from tests.app.conftest import open_page
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from backfuture_core.storage.connections import list_connections
 from backfuture_core.demo import start_demo
 from backfuture_core.sandbox import shared_sandbox
+from backfuture_core.storage.connections import list_connections
 from tests.app.conftest import open_page
 
 K = "orders."

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from backfuture_core import candles
-from backfuture_core.storage.connections import ConnectionForm, add_connection
 from backfuture_core.models import Connection, Credentials, Market, Secret
+from backfuture_core.storage.connections import ConnectionForm, add_connection
 from backfuture_core.storage.database import open_db
 from backfuture_core.strategy import StrategyParams
 

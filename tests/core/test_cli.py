@@ -15,7 +15,6 @@ import pytest
 
 from backfuture_core import cli as cli_module
 from backfuture_core.config import Settings
-from backfuture_core.storage.connections import ConnectionForm, add_connection, find_connection
 from backfuture_core.diagnostics.reports import latest_report
 from backfuture_core.errors import CATEGORIES
 from backfuture_core.models import CHECK_IDS, CHECK_TITLES, Status

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from backfuture_core.storage import connections as core
 from backfuture_core import demo
+from backfuture_core.storage import connections as core
 
 
 def test_start_demo_adds_labelled_connections_once(db, vault):

@@ -14,14 +14,14 @@ import pytest
 from backfuture_core import market_cache
 from backfuture_core import portfolio as pf
 from backfuture_core.config import Settings
-from backfuture_core.storage.connections import ConnectionForm, add_connection
 from backfuture_core.errors import ExchangeError
 from backfuture_core.exchanges.mexc import swap_balance
 from backfuture_core.exchanges.paging import Paging
 from backfuture_core.sandbox import DemoKey, Sandbox, demo_keys
-from backfuture_core.session_cache import ResultCache, keep_last_good
-from backfuture_core.storage.database import now_iso, open_db, write
 from backfuture_core.security.vault import open_vault
+from backfuture_core.session_cache import ResultCache, keep_last_good
+from backfuture_core.storage.connections import ConnectionForm, add_connection
+from backfuture_core.storage.database import now_iso, open_db, write
 from tests.conftest import FAST_KDF
 
 KEYS = {k.label: k for k in demo_keys()}

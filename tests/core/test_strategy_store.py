@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from backfuture_core.storage import connections
-from backfuture_core.storage import database as store
 from backfuture_core import strategy_store as core
 from backfuture_core.errors import NotFound, ValidationError
+from backfuture_core.storage import connections
+from backfuture_core.storage import database as store
 from backfuture_core.strategy import PARAMETERS, StrategyParams, apply_preset
 
 

@@ -10,12 +10,6 @@ import logging
 
 import pytest
 
-from backfuture_core.storage.connections import (
-    ConnectionForm,
-    add_connection,
-    get_connection,
-    load_credentials,
-)
 from backfuture_core.diagnostics.reports import (
     latest_report,
     report_from_dict,
@@ -27,6 +21,12 @@ from backfuture_core.diagnostics.run import run, run_async
 from backfuture_core.errors import ExchangeError
 from backfuture_core.exchanges.registry import create_adapter
 from backfuture_core.models import CHECK_IDS, Status
+from backfuture_core.storage.connections import (
+    ConnectionForm,
+    add_connection,
+    get_connection,
+    load_credentials,
+)
 from tests.core.diagnostics.scenarios import (
     EXCHANGES,
     KEYS,
