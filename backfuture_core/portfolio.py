@@ -35,8 +35,6 @@ from typing import Any, TypeVar
 import pandas as pd
 from sqlite_utils import Database
 
-from backfuture_core import candles
-from backfuture_core.candles import candle_symbol
 from backfuture_core.connections import load_credentials
 from backfuture_core.errors import BackfutureError
 from backfuture_core.exchanges.base import (
@@ -49,7 +47,9 @@ from backfuture_core.exchanges.base import (
     create_adapter,
 )
 from backfuture_core.exchanges.runner import run_sync
-from backfuture_core.market_cache import cache_source, read_market_cache, store_market_cache
+from backfuture_core.market_data import candles
+from backfuture_core.market_data.candles import candle_symbol
+from backfuture_core.market_data.markets import cache_source, read_market_cache, store_market_cache
 from backfuture_core.models import Connection, Credentials
 from backfuture_core.session_cache import Fetched, ResultCache, freshness_text
 from backfuture_core.store import dumps, now_iso, write

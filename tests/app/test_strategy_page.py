@@ -7,7 +7,8 @@ import pytest
 from backfuture_core import diagnostics
 from backfuture_core.connections import find_connection, load_credentials
 from backfuture_core.store import open_db
-from backfuture_core.strategy import PARAMETERS, PRESETS
+from backfuture_core.strategy.params import PARAMETERS
+from backfuture_core.strategy.presets import PRESETS
 from backfuture_core.vault import open_vault
 from tests.app.conftest import open_page
 

@@ -11,13 +11,13 @@ import urllib.request
 import pandas as pd
 import pytest
 
-from backfuture_core import market_cache
 from backfuture_core import portfolio as pf
 from backfuture_core.config import Settings
 from backfuture_core.connections import ConnectionForm, add_connection
 from backfuture_core.errors import ExchangeError
 from backfuture_core.exchanges.base import Paging
 from backfuture_core.exchanges.mexc import swap_balance
+from backfuture_core.market_data import markets as market_cache
 from backfuture_core.sandbox import DemoKey, Sandbox, demo_keys
 from backfuture_core.session_cache import ResultCache, keep_last_good
 from backfuture_core.store import now_iso, open_db, write
