@@ -1,6 +1,6 @@
-"""Numbers, money and times as the product shows them to people.
+"""Numbers, money and times as the product shows them to people (today: numbers and money).
 
-Parsing what exchanges send is `values.py`'s job; this module only turns numbers into text.
+Parsing what exchanges send is `values.py`'s job; this module only turns values into text.
 """
 
 from __future__ import annotations
