@@ -13,7 +13,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from backfuture_core.errors import ValidationError
-from backfuture_core.exchanges import ExchangeInfo, get_exchange
+from backfuture_core.exchanges.registry import ExchangeInfo, get_exchange
 from backfuture_core.validation import (
     BASE_URL_EXAMPLE,
     PROXY_EXAMPLE,

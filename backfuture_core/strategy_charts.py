@@ -10,8 +10,9 @@ import itertools
 import pandas as pd
 import plotly.graph_objects as go
 
-from backfuture_core.backtest import BacktestResult, prepare_candles
-from backfuture_core.strategy import Ladder
+from backfuture_core.market_data.candle_frame import prepare_candles
+from backfuture_core.strategy.backtest_results import BacktestResult
+from backfuture_core.strategy.ladder import Ladder
 
 BASE_LAYOUT: dict = {
     "template": "plotly_white",

@@ -2,12 +2,14 @@
 
 import streamlit as st
 
-from backfuture_core import candles
-from backfuture_core import strategy as core
 from backfuture_core import strategy_charts as charts
-from backfuture_core import strategy_store as saved
-from backfuture_core.errors import BackfutureError, ValidationError
 from backfuture_core.storage.connections import list_connections, load_credentials
+from backfuture_core.errors import BackfutureError, ValidationError
+from backfuture_core.market_data import candles, pairs
+from backfuture_core.session_cache import ResultCache
+from backfuture_core.strategy import checks, preview, readiness, run, saved
+from backfuture_core.strategy.form import FormState, number_format, parameter_groups, slider_bounds
+from backfuture_core.strategy.params import FIELD_LABELS, MARGIN_MODES, RISK_LEVELS
 from pages import _ui
 
 K, state = "strategy.", st.session_state
@@ -19,17 +21,22 @@ conns = {c.id: c for c in list_connections(context.db)}
 if not conns:
     st.info("Add a connection first, or start the demo on the Overview.", icon=":material/link:")
     st.stop()
-form = saved.FormState(state, conns, K)
+form, cache = FormState(state, conns, K), ResultCache(state, K + "exchange", ttl_s=120)
 
 
-@st.cache_data(ttl=120, scope="session", show_spinner="Asking the exchange…")
-def exchange_data(kind: str, conn_id: int, *args):
-    """(value, None) or (None, error text): a failing call is not repeated on every rerun."""
-    try:
-        creds = load_credentials(context.db, vault, conn_id)
-        return getattr(candles, f"{kind}_sync")(context.db, conns[conn_id], creds, *args), None
-    except BackfutureError as exc:
-        return None, str(exc)
+def exchange_data(fetch, conn_id: int, *args):
+    """(value, None) or (last value, error): kept 120 s, so a failing call is not repeated on
+    every rerun."""
+    key = (fetch.__name__, conn_id, *args)
+    if cache.due(key):
+        with st.spinner("Asking the exchange…"):
+            try:
+                creds = load_credentials(context.db, vault, conn_id)
+                cache.record(key, fetch(context.db, conns[conn_id], creds, *args))
+            except BackfutureError as exc:
+                cache.record(key, exc)
+    entry = cache.get(key)
+    return (entry.value, entry.error) if entry else (None, None)
 
 
 def on_saved(action: str) -> None:
@@ -46,69 +53,71 @@ top[0].selectbox(
     "Connection", list(conns), format_func=lambda i: _ui.connection_label(conns[i]),
     key=K + "connection", on_change=form.on_connection,
 )  # fmt: skip
-options = candles.market_options(conn)
+options = pairs.market_options(conn)
 market = top[1].radio(
     "Market", options, format_func=str.title, key=K + "market", on_change=form.on_market
 )
-groups, pairs_error = exchange_data("available_pairs", conn.id, market)
+groups, pairs_error = exchange_data(pairs.available_pairs_sync, conn.id, market)
 groups = form.choose_pairs(groups or {})
 quote = top[2].selectbox("Quote currency", list(groups), key=K + "quote", on_change=form.on_edit)
 top[3].multiselect("Pairs", groups.get(quote, []), key=K + "pairs", on_change=form.on_edit)
 if pairs_error:
     st.warning(f"Could not load the exchange's pairs. {pairs_error}", icon=":material/warning:")
 st.radio(
-    "Risk level", core.RISK_LEVELS, key=K + "risk_level", horizontal=True, on_change=form.on_preset,
+    "Risk level", RISK_LEVELS, key=K + "risk_level", horizontal=True, on_change=form.on_preset,
     help="A preset fills in every setting below; moving a slider off it shows Custom.",
 )  # fmt: skip
 
 settings_col, preview_col = st.columns([2, 3], gap="large")
 with settings_col:
-    for group, specs in saved.parameter_groups(futures=market == "futures").items():
+    for group, specs in parameter_groups(futures=market == "futures").items():
         with st.expander(group, expanded=group != "Recovery Mode"):
             if group == "Futures":
                 st.selectbox(
-                    "Margin mode", core.MARGIN_MODES, key=K + "margin_mode", on_change=form.on_edit
+                    "Margin mode", MARGIN_MODES, key=K + "margin_mode", on_change=form.on_edit
                 )
             if group == "Recovery Mode":
                 st.toggle("Recovery Mode", key=K + "recovery_enabled", on_change=form.on_edit)
             for spec in specs:
-                lo, hi, step = saved.slider_bounds(spec, state[K + spec.name])
+                lo, hi, step = slider_bounds(spec, state[K + spec.name])
                 (st.number_input if spec.unit == "quote" else st.slider)(
                     spec.label, min_value=lo, max_value=hi, step=step, key=K + spec.name,
-                    help=spec.help, on_change=form.on_edit, format=saved.number_format(spec),
+                    help=spec.help, on_change=form.on_edit, format=number_format(spec),
                     disabled=group == "Recovery Mode" and not state[K + "recovery_enabled"],
                 )  # fmt: skip
 params = form.params()
 form.keep_draft(params)
-balance, balance_error = exchange_data("quote_balance", conn.id, market, quote)
+balance, balance_error = exchange_data(pairs.quote_balance_sync, conn.id, market, quote)
 state[K + "balance"] = balance
-problems = core.validate(params, quote_balance=balance)
+problems = checks.validate(params, quote_balance=balance)
 
 with preview_col:
     st.subheader("Ladder preview")
     if balance_error:
         st.warning(f"Could not read the balance. {balance_error}", icon=":material/warning:")
     for p in problems:  # our messages; pair names in them are plain A-Z/0-9 symbols
-        (st.error if p.is_error else st.warning)(f"**{core.FIELD_LABELS[p.field]}**: {p.message}")
+        (st.error if p.is_error else st.warning)(f"**{FIELD_LABELS[p.field]}**: {p.message}")
     form.keep_only("pair", params.pairs)
     pair = st.selectbox("Pair to preview and backtest", params.pairs, key=K + "pair")
-    price, price_error = exchange_data("last_price", conn.id, pair) if pair else (None, None)
-    if (ladder := saved.try_ladder(params, price, balance)) is not None:
-        figures = saved.capital_figures(ladder, balance)
+    price, price_error = (
+        exchange_data(candles.last_price_sync, conn.id, pair) if pair else (None, None)
+    )
+    if (ladder := preview.try_ladder(params, price, balance)) is not None:
+        figures = preview.capital_figures(ladder, balance)
         for column, (label, text) in zip(st.columns(3), figures.items(), strict=True):
             column.metric(label, text)
         frame = ladder.to_frame()
-        formats = saved.ladder_formats(frame.columns).items()
+        formats = preview.ladder_formats(frame.columns).items()
         config = {c: st.column_config.NumberColumn(format=f) for c, f in formats}
         st.dataframe(frame, column_config=config, hide_index=True, key=K + "ladder")
         st.plotly_chart(charts.ladder_figure(ladder), key=K + "ladder_chart")
-        st.dataframe(saved.summary_frame(ladder, balance), hide_index=True, height="content")
+        st.dataframe(preview.summary_frame(ladder, balance), hide_index=True, height="content")
     elif price_error:
         st.warning(f"Could not read the current price. {price_error}", icon=":material/warning:")
 
 st.subheader("Backtest")
 cols = st.columns(4, vertical_alignment="bottom")
-days = cols[0].selectbox("Period", candles.PERIOD_DAYS, format_func="Last {} days".format,
+days = cols[0].selectbox("Period", run.PERIOD_DAYS, format_func="Last {} days".format,
                         index=1, key=K + "days")  # fmt: skip
 timeframe = cols[1].selectbox("Candles", list(candles.TIMEFRAMES), index=1, key=K + "timeframe")
 state.setdefault(K + "start_balance", float(round(balance)) if balance else 1000.0)
@@ -118,7 +127,7 @@ if cols[3].button("Run backtest", key=K + "run_backtest", type="primary", disabl
     with st.status("Fetching candles and replaying them…") as status:
         try:
             creds = load_credentials(context.db, vault, conn.id)
-            result = candles.backtest_pair_sync(
+            result = run.backtest_pair_sync(
                 context.db, conn, creds, params, pair, days=days, timeframe=timeframe,
                 initial_balance=start,
             )  # fmt: skip
@@ -133,7 +142,7 @@ if last_signature == signature and isinstance(last, ValidationError):
 elif last_signature == signature and isinstance(last, BackfutureError):
     _ui.show_error(last)
 elif last_signature == signature:
-    st.dataframe(candles.comparison_frame(last), hide_index=True, height="content")
+    st.dataframe(run.comparison_frame(last), hide_index=True, height="content")
     st.plotly_chart(
         charts.equity_figure(last.with_recovery, last.without_recovery), key=K + "equity"
     )
@@ -143,7 +152,7 @@ elif last is not None:
 
 st.subheader("Readiness")
 confirmed = state.get(K + "withdrawal_confirmed", False)
-view = saved.readiness_view(
+view = readiness.readiness_view(
     context.db, conn, params, problems, balance, withdrawal_confirmed=confirmed
 )
 if view.ask_withdrawal:

@@ -20,7 +20,7 @@ from backfuture_core.connection_form import (
     validate_keys,
 )
 from backfuture_core.errors import CorruptedRecord, NotFound, StorageError
-from backfuture_core.exchanges import get_exchange
+from backfuture_core.exchanges.registry import get_exchange
 from backfuture_core.models import Connection, Credentials, Market, Secret, Status
 from backfuture_core.security.vault import Vault
 from backfuture_core.storage.database import audit, now_iso, write

@@ -8,37 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backfuture_core.backtest import (
-    CANDLE_COLUMNS,
-    BacktestResult,
-    candles_to_frame,
-    compare_recovery,
-    run_backtest,
-)
 from backfuture_core.errors import BackfutureError, ValidationError
-from backfuture_core.strategy import StrategyParams
+from backfuture_core.market_data.candle_frame import CANDLE_COLUMNS, candles_to_frame
+from backfuture_core.strategy.backtest import compare_recovery, run_backtest
+from backfuture_core.strategy.backtest_results import BacktestResult
+from backfuture_core.strategy.params import StrategyParams
 from backfuture_core.strategy_charts import deals_figure, equity_figure
+from tests.core.strategy_helpers import hand_ladder
 
 MINUTE = 60_000
 
 # Base order 100, two reinforcements of 100 at 2 % and 4 % below entry (d = 2, s = 1, v = 1),
 # both may rest at once, take profit 1 %, no fee, no stop loss, Recovery Mode off.
-PARAMS = StrategyParams(
-    pairs=("BTC/USDT",),
-    risk_level="Custom",
-    margin_limit_pct=100,
-    base_order=100,
-    reinforcement_size=100,
-    reinforcement_count=2,
-    first_step_pct=2,
-    step_scale=1,
-    volume_scale=1,
-    max_active_reinforcements=2,
-    take_profit_pct=1,
-    stop_loss_pct=0,
-    fee_pct=0,
-    recovery_enabled=False,
-)
+PARAMS = hand_ladder(100, 2, 2, 1, margin_limit_pct=100, stop_loss_pct=0)
 
 
 def candles(*ohlc: tuple[float, float, float, float]) -> pd.DataFrame:

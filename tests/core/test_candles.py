@@ -1,4 +1,5 @@
-"""Candles: paging, the on-disk cache, pairs and balance helpers; end to end against the sandbox."""
+"""Market data: candle paging, the on-disk cache, pairs and balance helpers, a backtest over fetched
+candles; end to end against the sandbox."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import time
 
 import pytest
 
-from backfuture_core import candles
-from backfuture_core.models import Connection, Credentials, Market, Secret
 from backfuture_core.storage.connections import ConnectionForm, add_connection
+from backfuture_core.market_data import candles, markets, pairs
+from backfuture_core.models import Connection, Credentials, Market, Secret
 from backfuture_core.storage.database import open_db
-from backfuture_core.strategy import StrategyParams
+from backfuture_core.strategy import run as backtest_run
+from backfuture_core.strategy.params import StrategyParams
 
 H = 3_600_000
 BASE = 1_750_000_000_000 // H * H
@@ -53,8 +55,9 @@ def fake(monkeypatch):
     async def open_adapter(connection, credentials, **options):
         yield adapter
 
-    monkeypatch.setattr(candles, "create_adapter", open_adapter)
+    monkeypatch.setattr(markets, "create_adapter", open_adapter)
     monkeypatch.setattr(candles, "now_ms", lambda: NOW)
+    monkeypatch.setattr(backtest_run, "now_ms", lambda: NOW)
     return adapter
 
 
@@ -140,7 +143,7 @@ def test_demo_and_other_base_urls_never_share_the_cache(db, fake):
     fetch(db, BASE - 10 * H, NOW, connection=conn(is_demo=True))
     fetch(db, BASE - 10 * H, NOW, connection=conn(api_base_url="http://127.0.0.1:1/mexc"))
     assert len(fake.calls) == 3
-    assert candles.cache_source(conn(is_demo=True)) == "mexc:demo"
+    assert markets.cache_source(conn(is_demo=True)) == "mexc:demo"
 
 
 def test_unknown_timeframe_refused(db):
@@ -150,19 +153,19 @@ def test_unknown_timeframe_refused(db):
 
 def test_backtest_pair_replays_with_and_without_recovery(db, fake):
     params = StrategyParams(pairs=("BTC/USDT",))
-    run = candles.backtest_pair_sync(
+    run = backtest_run.backtest_pair_sync(
         db, conn(), CREDS, params, "BTC/USDT", days=7, timeframe="1h", initial_balance=1000
     )
     assert len(run.candles) == 7 * 24
     assert run.with_recovery.params.recovery_enabled
     assert not run.without_recovery.params.recovery_enabled
-    table = candles.comparison_frame(run)
+    table = backtest_run.comparison_frame(run)
     assert list(table.columns) == ["Metric", "With Recovery Mode", "Without Recovery Mode"]
     assert "Deals saved by Recovery Mode" in table["Metric"].tolist()
 
 
 def test_group_pairs_usual_quotes_first():
-    groups = candles.group_pairs(
+    groups = pairs.group_pairs(
         ["ETH/BTC", "SOL/USDT", "BTC/USDT", "A/EUR", "B/EUR", "C/TRY", "bad-symbol", "X/USDC"]
     )
     assert list(groups) == ["USDT", "USDC", "BTC", "EUR", "TRY"]
@@ -176,19 +179,19 @@ def test_market_pairs_and_balance_helpers():
         "BTC/USDT:USDT": {"symbol": "BTC/USDT:USDT", "swap": True, "linear": True},
         "BTC/USD:BTC": {"symbol": "BTC/USD:BTC", "swap": True, "linear": False},
     }
-    assert candles.market_pairs(markets, "spot") == ["BTC/USDT"]
-    assert candles.market_pairs(markets, "futures") == ["BTC/USDT:USDT"]
-    assert candles.free_amount({"free": {"USDT": 12.5}}, "USDT") == 12.5
-    assert candles.free_amount({"free": {"BTC": 1}}, "USDT") == 0.0
-    assert candles.free_amount({"USDT": {"free": "3"}}, "USDT") == 3.0
-    assert candles.pair_for_market("BTC/USDT", "futures") == "BTC/USDT:USDT"
-    assert candles.pair_for_market("BTC/USDT:USDT", "spot") == "BTC/USDT"
+    assert pairs.market_pairs(markets, "spot") == ["BTC/USDT"]
+    assert pairs.market_pairs(markets, "futures") == ["BTC/USDT:USDT"]
+    assert pairs.free_amount({"free": {"USDT": 12.5}}, "USDT") == 12.5
+    assert pairs.free_amount({"free": {"BTC": 1}}, "USDT") == 0.0
+    assert pairs.free_amount({"USDT": {"free": "3"}}, "USDT") == 3.0
+    assert pairs.pair_for_market("BTC/USDT", "futures") == "BTC/USDT:USDT"
+    assert pairs.pair_for_market("BTC/USDT:USDT", "spot") == "BTC/USDT"
     assert candles.candle_symbol("ETH/USDC:USDC") == "ETH/USDC"
     both = conn(market=Market.BOTH)
-    assert candles.market_options(both) == ["spot", "futures"]
-    assert candles.market_options(conn(market=Market.FUTURES)) == ["futures"]
-    assert candles.quote_of(["ETH/BTC"], {"USDT": [], "BTC": []}) == "BTC"
-    assert candles.quote_of([], {"USDT": []}) == "USDT"
+    assert pairs.market_options(both) == ["spot", "futures"]
+    assert pairs.market_options(conn(market=Market.FUTURES)) == ["futures"]
+    assert pairs.quote_of(["ETH/BTC"], {"USDT": [], "BTC": []}) == "BTC"
+    assert pairs.quote_of([], {"USDT": []}) == "USDT"
 
 
 # --- End to end: the real adapter, ccxt and the sandbox exchange on loopback ------------------
@@ -251,10 +254,10 @@ def test_sandbox_pages_and_caches(db, vault, settings, sandbox, exchange):
 def test_sandbox_pairs_balance_and_price(db, vault, sandbox):
     connection, creds = sandbox_connection(db, vault, sandbox, "mexc")
     sandbox.clear_requests()
-    groups = candles.available_pairs_sync(db, connection, creds, "spot")
+    groups = pairs.available_pairs_sync(db, connection, creds, "spot")
     assert next(iter(groups)) == "USDT"
     assert "BTC/USDT" in groups["USDT"]
-    balance = candles.quote_balance_sync(db, connection, creds, "spot", "USDT")
+    balance = pairs.quote_balance_sync(db, connection, creds, "spot", "USDT")
     assert balance > 0
     price = candles.last_price_sync(db, connection, creds, "BTC/USDT")
     assert price > 0

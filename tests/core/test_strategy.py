@@ -8,43 +8,34 @@ from dataclasses import fields, replace
 
 import pytest
 
-from backfuture_core.strategy import (
-    CHOICES,
+from backfuture_core.formatting import format_with_unit
+from backfuture_core.strategy.checks import validate
+from backfuture_core.strategy.ladder import (
     LADDER_COLUMNS,
     LIQUIDATION_COLUMN,
+    build_ladder,
+    take_profit_price,
+)
+from backfuture_core.strategy.params import (
+    CHOICES,
     PARAMETER_BY_NAME,
     PARAMETERS,
-    PRESETS,
-    Problem,
     StrategyParams,
-    apply_preset,
-    build_ladder,
-    format_with_unit,
-    has_errors,
     margin_cap,
+)
+from backfuture_core.strategy.presets import (
+    PRESETS,
+    apply_preset,
     matching_preset,
-    take_profit_price,
-    validate,
     with_matching_risk_level,
 )
+from backfuture_core.strategy.problems import Problem, has_errors
 from backfuture_core.strategy_charts import ladder_figure
+from tests.core.strategy_helpers import hand_ladder
 
 # Entry 100, first step d = 1 %, step scale s = 2, first reinforcement V1 = 10, volume scale v = 2,
 # 3 reinforcements, base order 10, take profit 1 %, no fee.
-SIMPLE = StrategyParams(
-    pairs=("BTC/USDT",),
-    risk_level="Custom",
-    base_order=10,
-    reinforcement_size=10,
-    reinforcement_count=3,
-    first_step_pct=1,
-    step_scale=2,
-    volume_scale=2,
-    max_active_reinforcements=3,
-    take_profit_pct=1,
-    fee_pct=0,
-    recovery_enabled=False,
-)
+SIMPLE = hand_ladder(10, 3, 1, 2)
 
 
 def errors_for(problems: list[Problem], field: str) -> list[str]:

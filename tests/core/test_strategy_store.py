@@ -6,11 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from backfuture_core import strategy_store as core
+from backfuture_core import connections, store
 from backfuture_core.errors import NotFound, ValidationError
-from backfuture_core.storage import connections
-from backfuture_core.storage import database as store
-from backfuture_core.strategy import PARAMETERS, StrategyParams, apply_preset
+from backfuture_core.strategy import form as page_form
+from backfuture_core.strategy import saved as strategies
+from backfuture_core.strategy.params import PARAMETERS, StrategyParams
+from backfuture_core.strategy.presets import apply_preset
 
 
 def add_conn(db, vault, name="MEXC Spot Main", market="spot"):
@@ -37,32 +38,32 @@ PARAMS = replace(
 
 
 def test_save_and_load_round_trip(db, conn):
-    saved = core.save_strategy(db, conn.id, "  Night DCA  ", PARAMS)
+    saved = strategies.save_strategy(db, conn.id, "  Night DCA  ", PARAMS)
     assert saved.name == "Night DCA"
-    loaded = core.get_strategy(db, saved.id)
+    loaded = strategies.get_strategy(db, saved.id)
     assert loaded.params == PARAMS
     assert loaded.params.pairs == ("ETH/USDT", "SOL/USDT")
     assert loaded.connection_id == conn.id
-    assert core.find_strategy(db, conn.id, "night dca").id == saved.id
-    assert core.find_strategy(db, conn.id, "other") is None
+    assert strategies.find_strategy(db, conn.id, "night dca").id == saved.id
+    assert strategies.find_strategy(db, conn.id, "other") is None
     actions = [row["action"] for row in store.audit_log(db)]
     assert "strategy saved" in actions
 
 
 def test_several_per_connection_listed_by_name(db, conn):
     for name in ("beta", "Alpha", "gamma"):
-        core.save_strategy(db, conn.id, name, PARAMS)
-    assert [s.name for s in core.list_strategies(db, conn.id)] == ["Alpha", "beta", "gamma"]
+        strategies.save_strategy(db, conn.id, name, PARAMS)
+    assert [s.name for s in strategies.list_strategies(db, conn.id)] == ["Alpha", "beta", "gamma"]
 
 
 def test_names_unique_per_connection_case_insensitively(db, vault, conn):
-    core.save_strategy(db, conn.id, "Main", PARAMS)
+    strategies.save_strategy(db, conn.id, "Main", PARAMS)
     with pytest.raises(ValidationError) as info:
-        core.save_strategy(db, conn.id, "  MAIN ", PARAMS)
+        strategies.save_strategy(db, conn.id, "  MAIN ", PARAMS)
     assert "already has a strategy" in info.value.problems["Strategy name"]
     other = add_conn(db, vault, name="Second")
-    assert core.save_strategy(db, other.id, "main", PARAMS).name == "main"
-    assert len(core.list_strategies(db, conn.id)) == 1
+    assert strategies.save_strategy(db, other.id, "main", PARAMS).name == "main"
+    assert len(strategies.list_strategies(db, conn.id)) == 1
 
 
 @pytest.mark.parametrize(
@@ -79,94 +80,94 @@ def test_names_unique_per_connection_case_insensitively(db, vault, conn):
 )
 def test_bad_names_refused(db, conn, name, part):
     with pytest.raises(ValidationError) as info:
-        core.save_strategy(db, conn.id, name, PARAMS)
+        strategies.save_strategy(db, conn.id, name, PARAMS)
     assert part in info.value.problems["Strategy name"]
-    assert core.list_strategies(db, conn.id) == []
+    assert strategies.list_strategies(db, conn.id) == []
 
 
 def test_name_of_64_characters_accepted(db, conn):
-    assert core.save_strategy(db, conn.id, "é" * 64, PARAMS).name == "é" * 64
+    assert strategies.save_strategy(db, conn.id, "é" * 64, PARAMS).name == "é" * 64
 
 
 def test_settings_with_errors_are_not_saved(db, conn):
     bad = replace(PARAMS, max_active_reinforcements=12, reinforcement_count=3)
     with pytest.raises(ValidationError) as info:
-        core.save_strategy(db, conn.id, "Bad", bad)
+        strategies.save_strategy(db, conn.id, "Bad", bad)
     assert "Active reinforcements" in info.value.problems
     tight = replace(PARAMS, margin_limit_pct=5)
     with pytest.raises(ValidationError) as info:
-        core.save_strategy(db, conn.id, "Tight", tight, quote_balance=100.0)
+        strategies.save_strategy(db, conn.id, "Tight", tight, quote_balance=100.0)
     assert "margin limit allows" in info.value.problems["Margin limit"]
     futures = replace(PARAMS, market="futures", pairs=("BTC/USDT:USDT",))
     with pytest.raises(ValidationError) as info:
-        core.save_strategy(db, conn.id, "Fut", futures)
+        strategies.save_strategy(db, conn.id, "Fut", futures)
     assert "does not trade futures" in info.value.problems["Market"]
-    assert core.list_strategies(db, conn.id) == []
+    assert strategies.list_strategies(db, conn.id) == []
 
 
 def test_update_and_rename(db, conn):
-    saved = core.save_strategy(db, conn.id, "One", PARAMS)
-    core.save_strategy(db, conn.id, "Two", PARAMS)
+    saved = strategies.save_strategy(db, conn.id, "One", PARAMS)
+    strategies.save_strategy(db, conn.id, "Two", PARAMS)
     changed = replace(PARAMS, take_profit_pct=3.3)
-    updated = core.save_strategy(db, conn.id, "one", changed, strategy_id=saved.id)
+    updated = strategies.save_strategy(db, conn.id, "one", changed, strategy_id=saved.id)
     assert (updated.id, updated.name, updated.params.take_profit_pct) == (saved.id, "one", 3.3)
-    renamed = core.rename_strategy(db, saved.id, "Uno")
+    renamed = strategies.rename_strategy(db, saved.id, "Uno")
     assert renamed.name == "Uno"
     assert renamed.params == changed
     with pytest.raises(ValidationError):
-        core.rename_strategy(db, saved.id, "TWO")
-    assert [s.name for s in core.list_strategies(db, conn.id)] == ["Two", "Uno"]
+        strategies.rename_strategy(db, saved.id, "TWO")
+    assert [s.name for s in strategies.list_strategies(db, conn.id)] == ["Two", "Uno"]
     assert "strategy renamed" in [row["action"] for row in store.audit_log(db)]
 
 
 def test_delete(db, conn):
-    saved = core.save_strategy(db, conn.id, "One", PARAMS)
-    core.delete_strategy(db, saved.id)
-    assert core.list_strategies(db, conn.id) == []
+    saved = strategies.save_strategy(db, conn.id, "One", PARAMS)
+    strategies.delete_strategy(db, saved.id)
+    assert strategies.list_strategies(db, conn.id) == []
     with pytest.raises(NotFound):
-        core.get_strategy(db, saved.id)
+        strategies.get_strategy(db, saved.id)
     with pytest.raises(NotFound):
-        core.delete_strategy(db, saved.id)
+        strategies.delete_strategy(db, saved.id)
     assert "strategy deleted" in [row["action"] for row in store.audit_log(db)]
 
 
 def test_strategies_deleted_with_their_connection(db, vault, conn):
     other = add_conn(db, vault, name="Keep")
-    core.save_strategy(db, conn.id, "A", PARAMS)
-    core.save_strategy(db, conn.id, "B", PARAMS)
-    kept = core.save_strategy(db, other.id, "C", PARAMS)
+    strategies.save_strategy(db, conn.id, "A", PARAMS)
+    strategies.save_strategy(db, conn.id, "B", PARAMS)
+    kept = strategies.save_strategy(db, other.id, "C", PARAMS)
     connections.delete_connection(db, conn.id)
     assert db.execute("SELECT COUNT(*) FROM strategies").fetchone()[0] == 1
-    assert core.list_strategies(db, other.id) == [kept]
+    assert strategies.list_strategies(db, other.id) == [kept]
 
 
 def test_unknown_connection_refused(db):
     with pytest.raises(NotFound):
-        core.save_strategy(db, 999, "A", PARAMS)
+        strategies.save_strategy(db, 999, "A", PARAMS)
 
 
 def test_unknown_keys_in_stored_json_are_ignored(db, conn):
-    saved = core.save_strategy(db, conn.id, "A", PARAMS)
+    saved = strategies.save_strategy(db, conn.id, "A", PARAMS)
     db.execute(
         "UPDATE strategies SET params = ? WHERE id = ?",
         ['{"pairs": ["BTC/USDT"], "take_profit_pct": 2.0, "from_the_future": 1}', saved.id],
     )
-    loaded = core.get_strategy(db, saved.id).params
+    loaded = strategies.get_strategy(db, saved.id).params
     assert (loaded.pairs, loaded.take_profit_pct) == (("BTC/USDT",), 2.0)
     assert loaded.base_order == StrategyParams().base_order
 
 
 def test_form_values_round_trip_and_clamp():
-    values = core.form_values(PARAMS)
-    assert core.params_from_form(values) == PARAMS
+    values = page_form.form_values(PARAMS)
+    assert page_form.params_from_form(values) == PARAMS
     spec = next(p for p in PARAMETERS if p.name == "reinforcement_count")
-    assert core.widget_value(spec, 80) == 50
-    assert core.widget_value(spec, "x") == spec.default
-    assert core.slider_bounds(spec, 30) == (0, 50, 1)
-    assert core.slider_bounds(spec, 5) == (0, 20, 1)
-    spot = core.params_from_form({**values, "leverage": 4})
+    assert page_form.widget_value(spec, 80) == 50
+    assert page_form.widget_value(spec, "x") == spec.default
+    assert page_form.slider_bounds(spec, 30) == (0, 50, 1)
+    assert page_form.slider_bounds(spec, 5) == (0, 20, 1)
+    spot = page_form.params_from_form({**values, "leverage": 4})
     assert spot.leverage == 1
-    fut = core.params_from_form({**values, "leverage": 4, "market": "futures"})
+    fut = page_form.params_from_form({**values, "leverage": 4, "market": "futures"})
     assert fut.leverage == 4
 
 
@@ -174,7 +175,7 @@ def test_form_state_keeps_a_draft_per_connection(db, vault):
     spot = add_conn(db, vault, name="Spot")
     both = add_conn(db, vault, name="Both", market="both")
     state: dict = {}
-    form = core.FormState(state, {both.id: both, spot.id: spot}, "s.")
+    form = page_form.FormState(state, {both.id: both, spot.id: spot}, "s.")
     assert form.prepare() == both
     assert state["s.market"] == "spot"
     assert state["s.risk_level"] == "Balanced"
@@ -202,7 +203,7 @@ def test_form_state_keeps_a_draft_per_connection(db, vault):
 
 def test_form_state_saves_loads_and_deletes_after_confirmation(db, vault, conn):
     state: dict = {}
-    form = core.FormState(state, {conn.id: conn}, "s.")
+    form = page_form.FormState(state, {conn.id: conn}, "s.")
     form.prepare()
     state["s.name"] = "Mine"
     assert form.on_saved(db, "save") == "Strategy saved."
@@ -212,8 +213,8 @@ def test_form_state_saves_loads_and_deletes_after_confirmation(db, vault, conn):
     assert form.on_saved(db, "load") == "Strategy loaded."
     assert state["s.take_profit_pct"] == 1.5
     assert form.on_saved(db, "delete") == ""
-    assert core.list_strategies(db, conn.id) != []
+    assert strategies.list_strategies(db, conn.id) != []
     assert form.on_saved(db, "delete_confirmed") == "Strategy deleted."
-    assert core.list_strategies(db, conn.id) == []
+    assert strategies.list_strategies(db, conn.id) == []
     with pytest.raises(NotFound):
         form.on_saved(db, "delete_confirmed")

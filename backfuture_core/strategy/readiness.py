@@ -1,4 +1,8 @@
-"""Whether a strategy may be enabled on a connection, with the reason for every yes or no."""
+"""Whether a strategy may be enabled on a connection, with the reason for every yes or no.
+
+`can_enable_strategy` is the rule on the connection (a recent safe test and its permissions);
+`readiness_view` adds the strategy's own lines (margin limit, valid settings) for the page.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,18 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 
 from backfuture_core.diagnostics.reports import latest_report
+from backfuture_core.formatting import format_money
 from backfuture_core.models import CheckState, Connection, ConnectionReport, Status
+from backfuture_core.strategy.params import StrategyParams, margin_cap
+from backfuture_core.strategy.problems import Problem
 
 MAX_TEST_AGE = timedelta(days=7)
 
 
 @dataclass(frozen=True)
 class Reason:
+    """One line of the readiness checklist: what is checked, whether it passes, and why."""
+
     label: str
     ok: bool
     detail: str = ""
@@ -95,3 +104,61 @@ def can_enable_strategy(
         reasons.append(_permission(report, "futures", "Futures permission"))
     reasons.append(_withdrawal(report, withdrawal_confirmed))
     return Readiness(all(r.ok for r in reasons), tuple(reasons))
+
+
+# --- The page's readiness panel ------------------------------------------------------------------
+
+MARGIN_FIELDS = ("margin_limit_pct", "margin_limit_amount")
+
+
+@dataclass(frozen=True)
+class ReadinessView:
+    """The readiness panel: every line, whether all pass, and whether to ask the user to confirm
+    that withdrawal is disabled (the exchange does not say)."""
+
+    ok: bool
+    lines: tuple[Reason, ...]
+    ask_withdrawal: bool
+
+
+def margin_line(
+    params: StrategyParams, problems: list[Problem], quote_balance: float | None
+) -> Reason:
+    """Whether the margin limit fits the connection's balance (and the ladder fits the limit)."""
+    label = "Margin limit fits the balance"
+    errors = [p.message for p in problems if p.is_error and p.field in MARGIN_FIELDS]
+    if errors:
+        return Reason(label, False, " ".join(errors))
+    if quote_balance is None:
+        return Reason(label, False, "The balance could not be read.")
+    cap = margin_cap(params, quote_balance)
+    text = f"The margin limit allows {format_money(cap or 0, params.quote)} of a "
+    return Reason(label, True, text + f"{format_money(quote_balance, params.quote)} balance.")
+
+
+def withdrawal_unknown(db: Database, connection: Connection) -> bool:
+    """The latest connection test could not tell whether withdrawal is disabled."""
+    report = latest_report(db, connection.id)
+    check = report.check("withdrawal_disabled") if report is not None else None
+    return check is not None and check.state == CheckState.UNKNOWN
+
+
+def readiness_view(
+    db: Database,
+    connection: Connection,
+    params: StrategyParams,
+    problems: list[Problem],
+    quote_balance: float | None,
+    *,
+    withdrawal_confirmed: bool = False,
+) -> ReadinessView:
+    """`can_enable_strategy` lines plus the margin-limit line and the settings."""
+    ready = can_enable_strategy(
+        db, connection, market=params.market, withdrawal_confirmed=withdrawal_confirmed
+    )
+    lines = list(ready.reasons)
+    lines.append(margin_line(params, problems, quote_balance))
+    errors = [p.message for p in problems if p.is_error]
+    lines.append(Reason("Settings valid", not errors, " ".join(errors[:3])))
+    ask = withdrawal_unknown(db, connection)
+    return ReadinessView(all(line.ok for line in lines), tuple(lines), ask)

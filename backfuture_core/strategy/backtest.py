@@ -1,7 +1,8 @@
 """Replay of OHLCV candles with the DCA strategy rules: one pair, one long deal at a time.
 
 Pure and offline: candles come in as a DataFrame (timestamp in ms, open, high, low, close, volume)
-or as a list of ccxt OHLCV rows (`candles_to_frame`); fetching them is not this module's job.
+or as a list of ccxt OHLCV rows (`market_data.candle_frame`); fetching them is `run.py`'s job, and
+the results are `backtest_results.py`'s.
 For several pairs, run one backtest per pair; each pair trades with its equal share of the margin
 limit computed from `initial_balance` (the account's quote balance).
 
@@ -10,7 +11,7 @@ Rules of the replay
 * A deal opens with a market buy of the base order at the close of the first candle, and after a
   deal closes, at the close of the next candle.
 * Reinforcement orders, then (with Recovery Mode on) recovery orders, are limit buys taken from the
-  ladder built at the deal's entry price (`strategy.build_ladder`). At most
+  ladder built at the deal's entry price (`ladder.build_ladder`). At most
   `max_active_reinforcements` of them rest at once; when one fills the next one is placed.
 * Recovery Mode: recovery order 1 sits `recovery_trigger_pct` below the last reinforcement price,
   so a deal enters Recovery Mode when the low reaches that price after every reinforcement filled.
@@ -42,250 +43,26 @@ locked and the liquidation price. Order sizes stay fixed: losses do not shrink l
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from backfuture_core.errors import ValidationError
-from backfuture_core.strategy import (
-    FIELD_LABELS,
-    MAINTENANCE_MARGIN_PCT,
-    StrategyParams,
-    build_ladder,
-    format_money,
-    validate,
-)
-
-CANDLE_COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
-OUTCOMES = ("take_profit", "stop_loss", "liquidation", "open")
-
-
-# --- Candles -----------------------------------------------------------------------------------
-
-
-def candles_to_frame(rows: list[list[Any]] | list[tuple[Any, ...]]) -> pd.DataFrame:
-    """ccxt OHLCV rows ``[ms, open, high, low, close, volume]`` -> a candle DataFrame.
-
-    Sorted by time, duplicate timestamps dropped (the last one kept).
-    """
-    frame = pd.DataFrame(list(rows), columns=list(CANDLE_COLUMNS))
-    return _normalise(frame)
-
-
-def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    missing = [c for c in CANDLE_COLUMNS[:5] if c not in frame.columns]
-    if missing:
-        raise ValidationError({"Candles": f"The candles lack the column(s) {', '.join(missing)}."})
-    out = pd.DataFrame(index=range(len(frame)))
-    ts = frame["timestamp"].reset_index(drop=True)
-    if pd.api.types.is_datetime64_any_dtype(ts):
-        ts = pd.to_datetime(ts, utc=True)
-        ts = (ts - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(1, "ms")
-    out["timestamp"] = pd.to_numeric(ts).astype("int64")
-    for column in ("open", "high", "low", "close"):
-        out[column] = pd.to_numeric(frame[column].reset_index(drop=True)).astype("float64")
-    if "volume" in frame.columns:
-        out["volume"] = pd.to_numeric(frame["volume"].reset_index(drop=True)).astype("float64")
-    else:
-        out["volume"] = np.nan
-    out = out.drop_duplicates("timestamp", keep="last")
-    if not out["timestamp"].is_monotonic_increasing:
-        out = out.sort_values("timestamp", kind="stable")
-    return out.reset_index(drop=True)
-
-
-def prepare_candles(candles: pd.DataFrame | list) -> pd.DataFrame:
-    """A clean candle frame (sorted, typed, checked) from a DataFrame or ccxt OHLCV rows.
-
-    Raises `ValidationError` when there are no candles or prices are missing or not positive.
-    """
-    frame = candles if isinstance(candles, pd.DataFrame) else candles_to_frame(candles)
-    if isinstance(candles, pd.DataFrame):
-        frame = _normalise(frame)
-    if frame.empty:
-        raise ValidationError({"Candles": "There are no candles to replay for this period."})
-    prices = frame[["open", "high", "low", "close"]].to_numpy()
-    if not np.isfinite(prices).all() or (prices <= 0).any():
-        raise ValidationError({"Candles": "Some candles have missing or non-positive prices."})
-    return frame
-
-
-# --- Results -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Fill:
-    """One buy of a deal."""
-
-    timestamp: pd.Timestamp
-    price: float
-    size: float  # quote value
-    kind: str  # "base" | "reinforcement" | "recovery"
-
-
-@dataclass(frozen=True)
-class Deal:
-    opened_at: pd.Timestamp
-    closed_at: pd.Timestamp | None  # None while open
-    entry_price: float  # price of the base order
-    average_price: float  # average entry of the whole position
-    exit_price: float  # close price for an open deal (marked to market)
-    reinforcements_used: int
-    recovery_used: bool  # the deal reached Recovery Mode
-    recovery_orders_used: int
-    invested: float  # quote value bought
-    fees: float  # all fees paid (for an open deal: including the fee of selling now)
-    profit: float  # quote, after fees
-    profit_pct: float  # profit / invested, in %
-    outcome: str  # "take_profit" | "stop_loss" | "liquidation" | "open"
-    candles: int  # candles the deal was open for
-    fills: tuple[Fill, ...] = ()
-
-    @property
-    def is_open(self) -> bool:
-        return self.outcome == "open"
-
-    @property
-    def saved_by_recovery(self) -> bool:
-        """Reached Recovery Mode and closed at its take profit (not by stop loss/liquidation).
-
-        The recovery take profit is never below break-even after fees, so its profit is ≥ 0.
-        """
-        return self.recovery_used and self.outcome == "take_profit"
-
-
-@dataclass(frozen=True)
-class Drawdown:
-    amount: float  # quote
-    pct: float  # percent
-
-
-@dataclass(frozen=True)
-class ReinforcementUsage:
-    total: int  # reinforcement orders filled over all deals (the open one included)
-    max_per_deal: int
-
-
-@dataclass(frozen=True, eq=False)
-class BacktestResult:
-    """What `run_backtest` found. Deal counts, win rate and net profit cover closed deals; the
-    deal still open at the end is marked to market and reported as `open_deal`."""
-
-    params: StrategyParams
-    initial_balance: float
-    deals: tuple[Deal, ...]  # in order; the last one may be open
-    equity: pd.DataFrame  # columns timestamp (UTC datetime), equity (quote)
-    max_drawdown: Drawdown  # peak-to-trough of equity at candle closes (amount and % separately)
-    max_floating_drawdown: (
-        Drawdown  # worst unrealised loss of a deal (at candle lows), % of invested
-    )
-    time_in_deals: float  # share of candles (0..1) during which a deal was open
-    candle_count: int
-
-    @property
-    def closed_deals(self) -> tuple[Deal, ...]:
-        return tuple(d for d in self.deals if not d.is_open)
-
-    @property
-    def open_deal(self) -> Deal | None:
-        return self.deals[-1] if self.deals and self.deals[-1].is_open else None
-
-    @property
-    def deal_count(self) -> int:
-        return len(self.closed_deals)
-
-    @property
-    def win_rate(self) -> float:
-        """Share (0..1) of closed deals with a profit above 0; 0 without closed deals."""
-        closed = self.closed_deals
-        return sum(d.profit > 0 for d in closed) / len(closed) if closed else 0.0
-
-    @property
-    def net_profit(self) -> float:
-        """Realised profit of closed deals, after fees."""
-        return sum(d.profit for d in self.closed_deals)
-
-    @property
-    def net_profit_pct(self) -> float:
-        return self.net_profit / self.initial_balance * 100
-
-    @property
-    def unrealised_profit(self) -> float:
-        deal = self.open_deal
-        return deal.profit if deal else 0.0
-
-    @property
-    def final_equity(self) -> float:
-        return self.initial_balance + self.net_profit + self.unrealised_profit
-
-    @property
-    def fees_paid(self) -> float:
-        return sum(d.fees for d in self.closed_deals)
-
-    @property
-    def reinforcements_used(self) -> ReinforcementUsage:
-        used = [d.reinforcements_used for d in self.deals]
-        return ReinforcementUsage(sum(used), max(used, default=0))
-
-    @property
-    def stop_losses(self) -> int:
-        return sum(d.outcome in ("stop_loss", "liquidation") for d in self.deals)
-
-    @property
-    def deals_in_recovery(self) -> int:
-        """Deals (open one included) that reached Recovery Mode."""
-        return sum(d.recovery_used for d in self.deals)
-
-    @property
-    def deals_saved_by_recovery(self) -> int:
-        """Closed deals that reached Recovery Mode and closed at its take profit."""
-        return sum(d.saved_by_recovery for d in self.deals)
-
-    def summary(self) -> dict[str, str]:
-        """Plain-English labels -> formatted values, for a table on the page."""
-        q = self.params.quote
-        usage = self.reinforcements_used
-        open_deal = self.open_deal
-        return {
-            "Deals closed": str(self.deal_count),
-            "Win rate": f"{self.win_rate * 100:.1f} %",
-            "Net profit": f"{_signed_money(self.net_profit, q)} ({self.net_profit_pct:+.2f} %)",
-            "Open deal at the end": (
-                f"{_signed_money(open_deal.profit, q)} (marked to market)" if open_deal else "None"
-            ),
-            "Final equity": format_money(self.final_equity, q),
-            "Max drawdown": (
-                f"{format_money(self.max_drawdown.amount, q)} ({self.max_drawdown.pct:.2f} %)"
-            ),
-            "Max floating drawdown": (
-                f"{format_money(self.max_floating_drawdown.amount, q)} "
-                f"({self.max_floating_drawdown.pct:.2f} %)"
-            ),
-            "Reinforcements used": f"{usage.total} (at most {usage.max_per_deal} in one deal)",
-            "Time in deals": f"{self.time_in_deals * 100:.1f} %",
-            "Deals that reached Recovery Mode": str(self.deals_in_recovery),
-            "Deals saved by Recovery Mode": str(self.deals_saved_by_recovery),
-            "Stopped out": str(self.stop_losses),
-            "Fees paid": format_money(self.fees_paid, q),
-        }
-
-
-def _signed_money(amount: float, quote: str) -> str:
-    sign = "+" if amount >= 0 else "−"
-    return f"{sign}{format_money(abs(amount), quote)}"
-
-
-# --- Replay ------------------------------------------------------------------------------------
+from backfuture_core.market_data.candle_frame import Candles, prepare_candles
+from backfuture_core.strategy.backtest_results import BacktestResult, Deal, Drawdown, Fill
+from backfuture_core.strategy.checks import check_params
+from backfuture_core.strategy.ladder import MAINTENANCE_MARGIN_PCT, build_ladder
+from backfuture_core.strategy.params import StrategyParams
 
 
 def run_backtest(
-    params: StrategyParams, candles: pd.DataFrame | list, *, initial_balance: float
+    params: StrategyParams, candles: Candles, *, initial_balance: float
 ) -> BacktestResult:
     """Replay `candles` (one pair) with `params`; see the module docstring for the rules.
 
-    Raises `ValidationError` when the settings have errors (`strategy.validate` with
+    Raises `ValidationError` when the settings have errors (`checks.validate` with
     ``quote_balance=initial_balance``) or the candles are unusable.
     """
     frame = prepare_candles(candles)
@@ -293,18 +70,12 @@ def run_backtest(
         initial_balance <= 0
     ):
         raise ValidationError({"Starting balance": "The starting balance must be more than 0."})
-    errors = [p for p in validate(params, quote_balance=initial_balance) if p.is_error]
-    if errors:
-        messages: dict[str, str] = {}
-        for p in errors:
-            label = FIELD_LABELS.get(p.field, p.field)
-            messages[label] = f"{messages[label]} {p.message}" if label in messages else p.message
-        raise ValidationError(messages)
+    check_params(params, quote_balance=initial_balance)
     return _replay(params, frame, float(initial_balance))
 
 
 def compare_recovery(
-    params: StrategyParams, candles: pd.DataFrame | list, *, initial_balance: float
+    params: StrategyParams, candles: Candles, *, initial_balance: float
 ) -> tuple[BacktestResult, BacktestResult]:
     """The same period replayed with and without Recovery Mode: ``(with, without)``."""
     frame = prepare_candles(candles)
@@ -494,20 +265,20 @@ def _replay(params: StrategyParams, frame: pd.DataFrame, initial_balance: float)
 
 
 def _deal(
-    stamp,
-    opened,
-    closed,
-    p0,
-    qty,
-    cost,
-    fees,
-    exit_price,
-    profit,
-    rein,
-    rec,
-    outcome,
-    candles,
-    fills,
+    stamp: Callable[[int], pd.Timestamp],
+    opened: int,
+    closed: int | None,
+    p0: float,
+    qty: float,
+    cost: float,
+    fees: float,
+    exit_price: float,
+    profit: float,
+    rein: int,
+    rec: int,
+    outcome: str,
+    candles: int,
+    fills: list[tuple[int, float, float, str]],
 ) -> Deal:
     return Deal(
         opened_at=stamp(opened),

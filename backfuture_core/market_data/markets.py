@@ -3,20 +3,27 @@
 A market list is megabytes on MEXC and never changes within a day, so it is downloaded once per
 connection source (demo, custom base URL or the real exchange never share one) and ccxt id.
 Read on the caller's thread, pass to `create_adapter(markets=...)`, then keep what the adapter
-downloaded (`adapter.fresh_markets`).
+downloaded (`adapter.fresh_markets`); `with_cached_markets` does all three around one piece of
+adapter work.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TypeVar
 
 from sqlite_utils import Database
 
 from backfuture_core.exchanges.registry import get_exchange
-from backfuture_core.models import Connection
+from backfuture_core.exchanges.base import ExchangeAdapter
+from backfuture_core.exchanges.registry import create_adapter
+from backfuture_core.exchanges.runner import run_sync
+from backfuture_core.models import Connection, Credentials
 from backfuture_core.storage.database import dumps, write
+
+T = TypeVar("T")
 
 TTL_S = 24 * 3600.0
 
@@ -70,8 +77,9 @@ def read_market_cache(
                     except ValueError:
                         markets = None
                 parsed[key] = markets if isinstance(markets, dict) and markets else None
-            if parsed[key] is not None:
-                found[ccxt_id] = parsed[key]
+            entry = parsed[key]
+            if entry is not None:
+                found[ccxt_id] = entry
         result[conn.id] = found
     return result
 
@@ -91,3 +99,24 @@ def store_market_cache(
                     "VALUES (?, ?, ?)",
                     [market_cache_key(connection, ccxt_id), now, dumps(markets)],
                 )
+
+
+def with_cached_markets(
+    db: Database | None,
+    connection: Connection,
+    credentials: Credentials,
+    work: Callable[[ExchangeAdapter], Awaitable[T]],
+) -> T:
+    """Run `work(adapter)` on a worker thread with the connection's cached market lists, and
+    keep what it downloaded: a page action never downloads a market list twice. The database
+    stays on the caller's thread."""
+    cached = read_market_cache(db, [connection])[connection.id] if db is not None else {}
+
+    async def main() -> tuple[T, dict[str, dict]]:
+        async with create_adapter(connection, credentials, markets=cached) as adapter:
+            return await work(adapter), dict(getattr(adapter, "fresh_markets", {}))
+
+    result, fresh = run_sync(main)
+    if db is not None:
+        store_market_cache(db, connection, fresh)
+    return result
