@@ -3,7 +3,7 @@
 import streamlit as st
 
 from backfuture_core import connections as core
-from backfuture_core import portfolio
+from backfuture_core.portfolio import history as portfolio
 from backfuture_core.exchanges import SUPPORTED
 from pages import _ui
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from backfuture_core import candles
 from backfuture_core import strategy as core
-from backfuture_core import strategy_charts as charts
+from backfuture_core.charts import strategy as charts
 from backfuture_core import strategy_store as saved
 from backfuture_core.connections import list_connections, load_credentials
 from backfuture_core.errors import BackfutureError, ValidationError

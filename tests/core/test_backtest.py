@@ -17,7 +17,7 @@ from backfuture_core.backtest import (
 )
 from backfuture_core.errors import BackfutureError, ValidationError
 from backfuture_core.strategy import StrategyParams
-from backfuture_core.strategy_charts import deals_figure, equity_figure
+from backfuture_core.charts.strategy import deals_figure, equity_figure
 
 MINUTE = 60_000
 

@@ -27,7 +27,7 @@ from backfuture_core.strategy import (
     validate,
     with_matching_risk_level,
 )
-from backfuture_core.strategy_charts import ladder_figure
+from backfuture_core.charts.strategy import ladder_figure
 
 # Entry 100, first step d = 1 %, step scale s = 2, first reinforcement V1 = 10, volume scale v = 2,
 # 3 reinforcements, base order 10, take profit 1 %, no fee.
