@@ -102,8 +102,7 @@ def value_history_figure(history: pd.DataFrame) -> go.Figure:
                 line={"color": PRICE_COLOR, "width": 3},
             )
         )
-    fig.update_yaxes(title="USDT")
-    return _layout(fig, title)
+    return _layout(fig, title, yaxis_title="USDT")
 
 
 def pnl_figure(positions: pd.DataFrame) -> go.Figure:
@@ -174,8 +173,7 @@ def orders_on_price_figure(
         marker = {"color": _side_color(side), "symbol": shape, "size": 10}
         name = f"{str(side).title()} fills"
         fig.add_trace(_markers(rows, rows["price"], name, marker, "amount "))
-    fig.update_yaxes(title="Price")
-    return _layout(fig, title)
+    return _layout(fig, title, yaxis_title="Price")
 
 
 def volume_by_pair_figure(trades: pd.DataFrame) -> go.Figure:

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from backfuture_core.models import Connection
 from backfuture_core.portfolio.holdings import fetch_portfolios
-from backfuture_core.portfolio.notices import Notice, notices, oldest_fetch
+from backfuture_core.portfolio.notices import Shown, notices, oldest_fetch
 from backfuture_core.portfolio.results import Portfolio
 from backfuture_core.portfolio.rows import (
     BALANCE_COLUMNS,
@@ -24,7 +24,7 @@ from backfuture_core.portfolio.rows import (
     concat_frames,
     to_frame,
 )
-from backfuture_core.session_cache import Fetched, ResultCache, freshness_text
+from backfuture_core.session_cache import Fetched, ResultCache
 
 if TYPE_CHECKING:
     from backfuture_core.vault import Vault
@@ -33,18 +33,12 @@ DUST_USDT = 1.0
 
 
 @dataclass(frozen=True)
-class PortfolioView:
+class PortfolioView(Shown):
     balances: pd.DataFrame  # BALANCE_COLUMNS, every connection shown
     positions: pd.DataFrame  # POSITION_COLUMNS
     totals: pd.DataFrame  # TOTALS_COLUMNS, one row per connection
     total_usdt: float
-    fetched_at: float | None  # the oldest data shown
-    notices: tuple[Notice, ...]
     futures: bool  # a futures connection is shown
-
-    @property
-    def last_updated(self) -> str:
-        return freshness_text(self.fetched_at)
 
 
 def portfolio_view(
@@ -65,13 +59,13 @@ def portfolio_view(
             }
         )
     return PortfolioView(
-        concat_frames([p.balances for p in values], BALANCE_COLUMNS),
-        concat_frames([p.positions for p in values], POSITION_COLUMNS),
-        to_frame(totals, TOTALS_COLUMNS),
-        float(sum(p.total_usdt for p in values)),
-        oldest_fetch(entries),
-        tuple(notices(connections, entries)),
-        any(c.market.has_futures for c in connections),
+        fetched_at=oldest_fetch(entries),
+        notices=tuple(notices(connections, entries)),
+        balances=concat_frames([p.balances for p in values], BALANCE_COLUMNS),
+        positions=concat_frames([p.positions for p in values], POSITION_COLUMNS),
+        totals=to_frame(totals, TOTALS_COLUMNS),
+        total_usdt=float(sum(p.total_usdt for p in values)),
+        futures=any(c.market.has_futures for c in connections),
     )
 
 

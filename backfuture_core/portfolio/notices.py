@@ -1,5 +1,6 @@
-"""What the pages tell about each connection's data: a stale copy kept after a failed refresh
-(a warning with the classified error), or nothing to show at all (the error)."""
+"""What the pages tell about the data they show: when it was fetched, and for each connection
+whose refresh failed, a stale copy kept (a warning with the classified error) or nothing to
+show at all (the error)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,15 @@ def oldest_fetch(entries: Sequence[Fetched]) -> float | None:
     """When the oldest data shown was fetched (epoch seconds), None if nothing was."""
     times = [e.fetched_at for e in entries if e.fetched_at is not None]
     return min(times) if times else None
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How fresh a page's data is, and the notices to show above it (base of the views)."""
+
+    fetched_at: float | None  # the oldest data shown
+    notices: tuple[Notice, ...]
+
+    @property
+    def last_updated(self) -> str:
+        return freshness_text(self.fetched_at)

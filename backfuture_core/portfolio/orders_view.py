@@ -19,10 +19,10 @@ from backfuture_core.exchanges.base import SPOT, adapter_class
 from backfuture_core.models import Connection
 from backfuture_core.portfolio.activity import KINDS, fetch_activity, merge_activity
 from backfuture_core.portfolio.markets import markets_of
-from backfuture_core.portfolio.notices import Notice, notices, oldest_fetch
+from backfuture_core.portfolio.notices import Shown, notices, oldest_fetch
 from backfuture_core.portfolio.results import Activity
 from backfuture_core.portfolio.rows import ORDER_COLUMNS, TRADE_COLUMNS, concat_frames, newest_first
-from backfuture_core.session_cache import Fetched, ResultCache, freshness_text
+from backfuture_core.session_cache import Fetched, ResultCache
 from backfuture_core.values import DAY_MS, parse_symbol
 
 if TYPE_CHECKING:
@@ -36,16 +36,10 @@ ActivityKey = tuple[int, int]  # (connection id, days)
 
 
 @dataclass(frozen=True)
-class ActivityView:
-    orders: pd.DataFrame  # ORDER_COLUMNS
-    trades: pd.DataFrame  # TRADE_COLUMNS
-    fetched_at: float | None
-    notices: tuple[Notice, ...]
+class ActivityView(Shown):
+    orders: pd.DataFrame  # ORDER_COLUMNS, newest first
+    trades: pd.DataFrame  # TRADE_COLUMNS, newest first
     listed: tuple[str, ...] = ()  # every symbol the connections' exchanges list
-
-    @property
-    def last_updated(self) -> str:
-        return freshness_text(self.fetched_at)
 
 
 def activity_view(
@@ -53,11 +47,11 @@ def activity_view(
 ) -> ActivityView:
     values = [e.value for e in entries if e.value is not None]
     return ActivityView(
-        newest_first(concat_frames([a.orders for a in values], ORDER_COLUMNS)),
-        newest_first(concat_frames([a.trades for a in values], TRADE_COLUMNS)),
-        oldest_fetch(entries),
-        tuple(notices(connections, entries)),
-        tuple(sorted({s for a in values for s in a.listed})),
+        fetched_at=oldest_fetch(entries),
+        notices=tuple(notices(connections, entries)),
+        orders=newest_first(concat_frames([a.orders for a in values], ORDER_COLUMNS)),
+        trades=newest_first(concat_frames([a.trades for a in values], TRADE_COLUMNS)),
+        listed=tuple(sorted({s for a in values for s in a.listed})),
     )
 
 

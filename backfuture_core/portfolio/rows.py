@@ -178,18 +178,25 @@ def position_rows(
 # --- Orders and fills --------------------------------------------------------------------------
 
 
+def _common(record: Mapping[str, Any], market: str) -> dict[str, Any]:
+    """The columns orders and fills share; times stay epoch ms until `to_frame`."""
+    symbol = str(record.get("symbol") or "")
+    return {
+        "market": market,
+        "time": to_float(record.get("timestamp")),
+        "symbol": symbol,
+        "quote": parse_symbol(symbol).quote,
+        "side": record.get("side") or "",
+    }
+
+
 def order_rows(orders: Iterable[Mapping[str, Any]], market: str) -> list[dict[str, Any]]:
-    """ORDER_COLUMNS rows (untagged) from ccxt orders; times stay epoch ms until `to_frame`."""
+    """ORDER_COLUMNS rows (untagged) from ccxt orders."""
     rows = []
     for o in orders:
-        symbol = str(o.get("symbol") or "")
         rows.append(
             {
-                "market": market,
-                "time": to_float(o.get("timestamp")),
-                "symbol": symbol,
-                "quote": parse_symbol(symbol).quote,
-                "side": o.get("side") or "",
+                **_common(o, market),
                 "type": o.get("type") or "",
                 "status": o.get("status") or "",
                 "price": to_float(o.get("price")),
@@ -207,15 +214,10 @@ def trade_rows(trades: Iterable[Mapping[str, Any]], market: str) -> list[dict[st
     """TRADE_COLUMNS rows (untagged) from ccxt trades (fills)."""
     rows = []
     for t in trades:
-        symbol = str(t.get("symbol") or "")
         fee = t.get("fee") or {}
         rows.append(
             {
-                "market": market,
-                "time": to_float(t.get("timestamp")),
-                "symbol": symbol,
-                "quote": parse_symbol(symbol).quote,
-                "side": t.get("side") or "",
+                **_common(t, market),
                 "price": to_float(t.get("price")),
                 "amount": to_float(t.get("amount")),
                 "cost": to_float(t.get("cost")),
