@@ -50,7 +50,7 @@ def missing_pages() -> list[str]:
 
 def widget_values(main_id: int, period: int | None) -> dict[str, dict[str, Any]]:
     """Per page, the widget values (by key) that make it show the sized account."""
-    from backfuture_core.portfolio import PERIOD_DAYS
+    from backfuture_core.portfolio.orders_view import PERIOD_DAYS
 
     return {
         "balances": {"balances.connection": main_id},

@@ -4,8 +4,10 @@ import math
 
 import streamlit as st
 
-from backfuture_core import charts
-from backfuture_core import portfolio as core
+from backfuture_core.charts import portfolio as charts
+from backfuture_core.portfolio.balances_view import DUST_USDT, balance_table, refresh_balances
+from backfuture_core.portfolio.history import value_history
+from backfuture_core.portfolio.rows import POSITION_COLUMNS
 from backfuture_core.session_cache import ResultCache
 from backfuture_core.storage.connections import list_connections
 from pages import _ui
@@ -17,10 +19,10 @@ conns = {c.id: c for c in list_connections(context.db)}
 top = st.columns([4, 2, 2], vertical_alignment="bottom")
 targets = _ui.portfolio_targets(conns, top[0], K + "connection")
 refresh = top[1].button("Refresh", icon=":material/refresh:", key=K + "refresh", width="stretch")
-hide_dust = top[2].toggle(f"Hide dust (under {core.DUST_USDT:g} USDT)", key=K + "hide_dust")
+hide_dust = top[2].toggle(f"Hide dust (under {DUST_USDT:g} USDT)", key=K + "hide_dust")
 cache = ResultCache(st.session_state, "balances")
 with st.spinner("Fetching balances…"):
-    view = core.refresh_balances(context.db, vault, targets, cache, force=refresh)
+    view = refresh_balances(context.db, vault, targets, cache, force=refresh)
 
 st.caption(view.last_updated)
 _ui.show_notices(view.notices)
@@ -40,7 +42,7 @@ for start in range(0, len(rows), 4):
 st.subheader("Assets")
 NUMBER = st.column_config.NumberColumn
 st.dataframe(
-    core.balance_table(view.balances, hide_dust=hide_dust),
+    balance_table(view.balances, hide_dust=hide_dust),
     hide_index=True,
     key=K + "table",
     column_config={
@@ -57,7 +59,7 @@ st.caption(
 )
 left, right = st.columns(2)
 left.plotly_chart(charts.allocation_figure(view.balances), key=K + "allocation")
-history = core.value_history(context.db, [c.id for c in targets])
+history = value_history(context.db, [c.id for c in targets])
 right.plotly_chart(charts.value_history_figure(history), key=K + "history")
 
 if view.futures:
@@ -66,7 +68,7 @@ if view.futures:
         view.positions,
         hide_index=True,
         key=K + "positions",
-        column_order=[c for c in core.POSITION_COLUMNS if c != "connection_id"],
+        column_order=[c for c in POSITION_COLUMNS if c != "connection_id"],
         column_config={
             "connection": "Connection", "symbol": "Contract", "side": "Side",
             "contracts": NUMBER("Contracts", format="%.8g"), "size": NUMBER("Size", format="%.8g"),

@@ -2,8 +2,18 @@
 
 import streamlit as st
 
-from backfuture_core import charts
-from backfuture_core import portfolio as core
+from backfuture_core.charts import portfolio as charts
+from backfuture_core.portfolio.export import csv_bytes
+from backfuture_core.portfolio.orders_view import (
+    DEFAULT_PERIOD_DAYS,
+    PERIOD_DAYS,
+    chart_pair,
+    filter_orders,
+    pair_options,
+    refresh_candles,
+    refresh_orders,
+)
+from backfuture_core.portfolio.rows import ORDER_COLUMNS, TRADE_COLUMNS
 from backfuture_core.session_cache import ResultCache
 from backfuture_core.storage.connections import list_connections
 from pages import _ui
@@ -15,19 +25,17 @@ conns = {c.id: c for c in list_connections(context.db)}
 top = st.columns([4, 2, 2], vertical_alignment="bottom")
 targets = _ui.portfolio_targets(conns, top[0], K + "connection")
 days = top[1].selectbox(
-    "Period", core.PERIOD_DAYS, index=core.PERIOD_DAYS.index(core.DEFAULT_PERIOD_DAYS),
+    "Period", PERIOD_DAYS, index=PERIOD_DAYS.index(DEFAULT_PERIOD_DAYS),
     format_func=lambda d: "Last 24 hours" if d == 1 else f"Last {d} days", key=K + "period",
 )  # fmt: skip
 refresh = top[2].button("Refresh", icon=":material/refresh:", key=K + "refresh", width="stretch")
 chosen = state.get(K + "pair") or None  # asked for on exchanges that answer per symbol
 cache = ResultCache(state, "orders")
 with st.spinner("Fetching orders and fills… MEXC answers one pair and 7 days per request."):
-    view = core.refresh_orders(
-        context.db, vault, targets, cache, days=days, pair=chosen, force=refresh
-    )
+    view = refresh_orders(context.db, vault, targets, cache, days=days, pair=chosen, force=refresh)
 
 filters = st.columns(3)
-pairs = ["", *core.pair_options(view)]
+pairs = ["", *pair_options(view)]
 if chosen and chosen not in pairs:
     pairs.append(chosen)
 pair = filters[0].selectbox("Pair", pairs, key=K + "pair", format_func=lambda p: p or "All pairs")
@@ -41,8 +49,8 @@ status = filters[2].selectbox(
 st.caption(view.last_updated)
 _ui.show_notices(view.notices)
 
-orders = core.filter_orders(view.orders, pair=pair, side=side, status=status)
-fills = core.filter_orders(view.trades, pair=pair, side=side)
+orders = filter_orders(view.orders, pair=pair, side=side, status=status)
+fills = filter_orders(view.trades, pair=pair, side=side)
 is_open = orders["status"] == "open"
 counts = st.columns(3)
 counts[0].metric("Open orders", int(is_open.sum()))
@@ -59,8 +67,8 @@ COLUMNS = {
     "order_id": "Order id", "trade_id": "Fill id",
     "time": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss"),
 }  # fmt: skip
-ORDER_VIEW = [c for c in core.ORDER_COLUMNS if c not in ("connection_id", "quote")]
-TRADE_VIEW = [c for c in core.TRADE_COLUMNS if c not in ("connection_id", "quote")]
+ORDER_VIEW = [c for c in ORDER_COLUMNS if c not in ("connection_id", "quote")]
+TRADE_VIEW = [c for c in TRADE_COLUMNS if c not in ("connection_id", "quote")]
 
 st.subheader("Open orders")
 st.dataframe(orders[is_open], hide_index=True, key=K + "open", column_order=ORDER_VIEW,
@@ -73,18 +81,18 @@ st.dataframe(fills, hide_index=True, key=K + "fills", column_order=TRADE_VIEW,
              column_config=COLUMNS)  # fmt: skip
 downloads = st.columns(2)
 downloads[0].download_button(
-    "Download orders (CSV)", lambda: core.csv_bytes(orders[ORDER_VIEW]), file_name="orders.csv",
+    "Download orders (CSV)", lambda: csv_bytes(orders[ORDER_VIEW]), file_name="orders.csv",
     mime="text/csv", key=K + "download", icon=":material/download:", on_click="ignore",
 )  # fmt: skip
 downloads[1].download_button(
-    "Download fills (CSV)", lambda: core.csv_bytes(fills[TRADE_VIEW]), file_name="fills.csv",
+    "Download fills (CSV)", lambda: csv_bytes(fills[TRADE_VIEW]), file_name="fills.csv",
     mime="text/csv", key=K + "download_fills", icon=":material/download:", on_click="ignore",
 )  # fmt: skip
 
 st.subheader("Charts")
-drawn = core.chart_pair(orders, fills, pair)
+drawn = chart_pair(orders, fills, pair)
 if drawn:
-    candles = core.refresh_candles(
+    candles = refresh_candles(
         context.db, vault, targets, view, drawn, days, ResultCache(state, "orders.candles"),
         force=refresh,
     )  # fmt: skip

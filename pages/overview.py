@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from backfuture_core import portfolio
 from backfuture_core.exchanges.registry import SUPPORTED
+from backfuture_core.portfolio import history as portfolio
 from backfuture_core.storage import connections as core
 from pages import _ui
 

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from backfuture_core import strategy_charts as charts
-from backfuture_core.storage.connections import list_connections, load_credentials
+from backfuture_core.charts import strategy as charts
 from backfuture_core.errors import BackfutureError, ValidationError
 from backfuture_core.market_data import candles, pairs
 from backfuture_core.session_cache import ResultCache
+from backfuture_core.storage.connections import list_connections, load_credentials
 from backfuture_core.strategy import checks, preview, readiness, run, saved
 from backfuture_core.strategy.form import FormState, number_format, parameter_groups, slider_bounds
 from backfuture_core.strategy.params import FIELD_LABELS, MARGIN_MODES, RISK_LEVELS

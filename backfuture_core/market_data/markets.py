@@ -16,9 +16,8 @@ from typing import TypeVar
 
 from sqlite_utils import Database
 
-from backfuture_core.exchanges.registry import get_exchange
 from backfuture_core.exchanges.base import ExchangeAdapter
-from backfuture_core.exchanges.registry import create_adapter
+from backfuture_core.exchanges.registry import create_adapter, get_exchange
 from backfuture_core.exchanges.runner import run_sync
 from backfuture_core.models import Connection, Credentials
 from backfuture_core.storage.database import dumps, write

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from backfuture_core.storage.connections import get_connection
 from backfuture_core.errors import NotFound, StorageError, ValidationError
+from backfuture_core.storage.connections import get_connection
 from backfuture_core.storage.database import audit, now_iso, write
 from backfuture_core.strategy.checks import check_params
 from backfuture_core.strategy.params import StrategyParams

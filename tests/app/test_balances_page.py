@@ -7,30 +7,18 @@ import math
 
 import pytest
 
-from backfuture_core.demo import start_demo
 from backfuture_core.sandbox import demo_keys, shared_sandbox
-from backfuture_core.storage.connections import list_connections
+from tests.app import portfolio_fixtures as shared
 from tests.app.conftest import open_page
+from tests.app.portfolio_fixtures import KUCOIN, MEXC_MAIN, WRONG_IP
 
 K = "balances."
-KUCOIN, MEXC_MAIN = "KuCoin Futures Conservative (demo)", "MEXC Spot Main (demo)"
-WRONG_IP = "MEXC Wrong IP (demo)"
-
-
-@pytest.fixture
-def ids(app, db, vault):
-    """Demo connections by name (the app's database is the test's `db`)."""
-    start_demo(db, vault)
-    return {c.name: c.id for c in list_connections(db)}
+ids = shared.ids  # the demo connections by name
 
 
 def open_on(app, connection_id: int | None = None):
     """The Balances page, on one connection (None: all connections, the default)."""
-    if connection_id is not None:
-        app.session_state[K + "connection"] = connection_id
-    at = open_page(app, "balances")
-    assert not at.exception
-    return at
+    return shared.open_on(app, "balances", connection_id)
 
 
 def frames_with(at, column: str) -> list:

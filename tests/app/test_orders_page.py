@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
-from backfuture_core.demo import start_demo
 from backfuture_core.sandbox import shared_sandbox
-from backfuture_core.storage.connections import list_connections
-from tests.app.conftest import open_page
+from tests.app import portfolio_fixtures as shared
+from tests.app.portfolio_fixtures import KUCOIN, MEXC_MAIN, WRONG_IP
 
 K = "orders."
-KUCOIN, MEXC_MAIN = "KuCoin Futures Conservative (demo)", "MEXC Spot Main (demo)"
-WRONG_IP = "MEXC Wrong IP (demo)"
-
-
-@pytest.fixture
-def ids(app, db, vault):
-    """Demo connections by name (the app's database is the test's `db`)."""
-    start_demo(db, vault)
-    return {c.name: c.id for c in list_connections(db)}
+ids = shared.ids  # the demo connections by name
 
 
 def open_on(app, connection_id: int | None = None):
     """The Orders page, on one connection (None: all connections, the default)."""
-    if connection_id is not None:
-        app.session_state[K + "connection"] = connection_id
-    at = open_page(app, "orders")
-    assert not at.exception
-    return at
+    return shared.open_on(app, "orders", connection_id)
 
 
 def tables(at) -> dict[str, object]:

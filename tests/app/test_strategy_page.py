@@ -6,11 +6,11 @@ import pytest
 
 from backfuture_core.diagnostics.reports import save_report
 from backfuture_core.diagnostics.run import run as run_connection_test
+from backfuture_core.security.vault import open_vault
 from backfuture_core.storage.connections import find_connection, load_credentials
 from backfuture_core.storage.database import open_db
 from backfuture_core.strategy.params import PARAMETERS
 from backfuture_core.strategy.presets import PRESETS
-from backfuture_core.security.vault import open_vault
 from tests.app.conftest import open_page
 
 K = "strategy."

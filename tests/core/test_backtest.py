@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from backfuture_core.charts.strategy import deals_figure, equity_figure
 from backfuture_core.errors import BackfutureError, ValidationError
 from backfuture_core.market_data.candle_frame import CANDLE_COLUMNS, candles_to_frame
 from backfuture_core.strategy.backtest import compare_recovery, run_backtest
 from backfuture_core.strategy.backtest_results import BacktestResult
 from backfuture_core.strategy.params import StrategyParams
-from backfuture_core.strategy_charts import deals_figure, equity_figure
 from tests.core.strategy_helpers import hand_ladder
 
 MINUTE = 60_000

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from backfuture_core.storage.connections import ConnectionForm, add_connection
 from backfuture_core.market_data import candles, markets, pairs
 from backfuture_core.models import Connection, Credentials, Market, Secret
+from backfuture_core.storage.connections import ConnectionForm, add_connection
 from backfuture_core.storage.database import open_db
 from backfuture_core.strategy import run as backtest_run
 from backfuture_core.strategy.params import StrategyParams

@@ -7,14 +7,20 @@ import math
 import pandas as pd
 import pytest
 
-from backfuture_core import charts
-from backfuture_core import portfolio as pf
+from backfuture_core.charts import portfolio as charts
+from backfuture_core.charts.theme import SIDE_COLORS
+from backfuture_core.portfolio.rows import (
+    HISTORY_COLUMNS,
+    POSITION_COLUMNS,
+    TRADE_COLUMNS,
+    to_frame,
+)
 
 T0 = pd.Timestamp("2026-01-01", tz="UTC")
 
 
 def frame(columns, rows):
-    return pf._frame([dict(zip(columns, r, strict=False)) for r in rows], columns)
+    return to_frame([dict(zip(columns, r, strict=False)) for r in rows], columns)
 
 
 def balances(*rows):
@@ -45,10 +51,10 @@ def test_allocation_groups_small_assets_and_leaves_out_unpriced_ones():
     ("builder", "empty"),
     [
         (charts.allocation_figure, balances()),
-        (charts.value_history_figure, frame(pf.HISTORY_COLUMNS, [])),
-        (charts.pnl_figure, frame(pf.POSITION_COLUMNS, [])),
-        (charts.volume_by_pair_figure, frame(pf.TRADE_COLUMNS, [])),
-        (charts.buy_sell_figure, frame(pf.TRADE_COLUMNS, [])),
+        (charts.value_history_figure, frame(HISTORY_COLUMNS, [])),
+        (charts.pnl_figure, frame(POSITION_COLUMNS, [])),
+        (charts.volume_by_pair_figure, frame(TRADE_COLUMNS, [])),
+        (charts.buy_sell_figure, frame(TRADE_COLUMNS, [])),
     ],
 )
 def test_every_builder_draws_an_empty_frame_as_a_note(builder, empty):
@@ -59,7 +65,7 @@ def test_every_builder_draws_an_empty_frame_as_a_note(builder, empty):
 
 def test_value_history_adds_a_total_that_carries_each_connection_forward():
     history = frame(
-        pf.HISTORY_COLUMNS,
+        HISTORY_COLUMNS,
         [(T0, 1, "A", 100.0), (T0 + pd.Timedelta(hours=1), 2, "B", 50.0),
          (T0 + pd.Timedelta(hours=2), 1, "A", 120.0)],
     )  # fmt: skip
@@ -77,17 +83,17 @@ def test_pnl_bars_are_green_for_gains_and_red_for_losses():
     )
     (bar,) = charts.pnl_figure(positions).data
     assert list(bar.x) == ["BTC/USDT:USDT long", "ETH/USDT:USDT short"]
-    assert list(bar.marker.color) == [charts.SIDE_COLORS["buy"], charts.SIDE_COLORS["sell"]]
+    assert list(bar.marker.color) == [SIDE_COLORS["buy"], SIDE_COLORS["sell"]]
 
 
 def trades(*rows):
-    return pf._frame(
+    return to_frame(
         [
             {"connection_id": 1, "time": T0 + pd.Timedelta(days=d), "symbol": s, "quote": q,
              "side": side, "price": 10.0, "amount": 1.0, "cost": c}
             for d, s, q, side, c in rows
         ],
-        pf.TRADE_COLUMNS,
+        TRADE_COLUMNS,
     )  # fmt: skip
 
 

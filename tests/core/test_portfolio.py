@@ -12,16 +12,40 @@ import pandas as pd
 import pytest
 
 from backfuture_core import market_cache
-from backfuture_core import portfolio as pf
 from backfuture_core.config import Settings
 from backfuture_core.errors import ExchangeError
 from backfuture_core.exchanges.mexc import swap_balance
 from backfuture_core.exchanges.paging import Paging
+from backfuture_core.portfolio.activity import fetch_activity
+from backfuture_core.portfolio.balances_view import balance_table, refresh_balances
+from backfuture_core.portfolio.export import csv_bytes
+from backfuture_core.portfolio.history import latest_values, value_history
+from backfuture_core.portfolio.holdings import fetch_portfolios
+from backfuture_core.portfolio.orders_view import filter_orders, refresh_orders
+from backfuture_core.portfolio.paging import page_through
+from backfuture_core.portfolio.results import Activity, Portfolio
+from backfuture_core.portfolio.rows import (
+    BALANCE_COLUMNS,
+    ORDER_COLUMNS,
+    POSITION_COLUMNS,
+    TABLE_COLUMNS,
+    balance_rows,
+    liquidation_distance_pct,
+)
+from backfuture_core.portfolio.valuation import (
+    NO_PRICE,
+    PRICED_BTC,
+    PRICED_STABLE,
+    PRICED_USDT,
+    usdt_prices,
+    valuation_symbols,
+)
 from backfuture_core.sandbox import DemoKey, Sandbox, demo_keys
 from backfuture_core.security.vault import open_vault
 from backfuture_core.session_cache import ResultCache, keep_last_good
 from backfuture_core.storage.connections import ConnectionForm, add_connection
 from backfuture_core.storage.database import now_iso, open_db, write
+from backfuture_core.values import DAY_MS
 from tests.conftest import FAST_KDF
 
 KEYS = {k.label: k for k in demo_keys()}
@@ -29,7 +53,6 @@ MEXC_MAIN, KUCOIN_MAIN = "MEXC Spot Main (demo)", "KuCoin Spot Read Only (demo)"
 MEXC_FUTURES, KUCOIN_FUTURES = "MEXC Futures (demo)", "KuCoin Futures Conservative (demo)"
 MARKETS_PATHS = {"mexc": "/api/v3/exchangeInfo", "kucoin": "/api/v2/symbols"}
 TICKER_PATHS = {"mexc": "/api/v3/ticker/24hr", "kucoin": "/api/v1/market/allTickers"}
-DAY_MS = 86_400_000
 
 
 def extra_key(exchange: str, account: str) -> DemoKey:
@@ -68,8 +91,8 @@ def market_rows(sb, tmp_path_factory):
     db = open_db(settings.db_path)
     vault = open_vault(db, settings)
     conns = [connect(db, vault, sb, KEYS[label]) for label in (MEXC_FUTURES, KUCOIN_FUTURES)]
-    for outcome in pf.fetch_portfolios(db, vault, conns):
-        assert isinstance(outcome, pf.Portfolio)
+    for outcome in fetch_portfolios(db, vault, conns):
+        assert isinstance(outcome, Portfolio)
     rows = db.execute("SELECT cache_key, fetched_at, body FROM market_cache").fetchall()
     db.close()
     return rows
@@ -126,28 +149,28 @@ def requests_to(sb: Sandbox, path: str) -> list:
 def test_balances_are_valued_from_one_batched_ticker_call(db, vault, sb, markets, label):
     key = KEYS[label]
     conn = connect(db, vault, sb, key)
-    portfolio = one(pf.fetch_portfolios(db, vault, [conn]))
+    portfolio = one(fetch_portfolios(db, vault, [conn]))
     assert len(requests_to(sb, TICKER_PATHS[key.exchange])) == 1
     prices = sandbox_usdt_prices(sb, key.exchange)
 
     frame = portfolio.balances
-    assert list(frame.columns) == list(pf.BALANCE_COLUMNS)
+    assert list(frame.columns) == list(BALANCE_COLUMNS)
     world = sb.world.account(key.exchange, key.account)
     assert dict(zip(frame["asset"], frame["total"], strict=True)) == pytest.approx(world.balances)
     assert (frame["free"] + frame["used"]).to_numpy() == pytest.approx(frame["total"].to_numpy())
     rows = frame.set_index("asset")
     for asset in ("BTC", "ETH", "SOL", "XRP"):
         assert rows.loc[asset, "price"] == pytest.approx(prices[asset], rel=2e-3)
-        assert rows.loc[asset, "priced_by"] == pf.PRICED_USDT
+        assert rows.loc[asset, "priced_by"] == PRICED_USDT
     assert rows.loc["USDT", "price"] == 1.0
     assert rows.loc["USDC", "price"] == 1.0  # a stablecoin counts 1, not its USDC/USDT ticker
-    assert rows.loc["USDC", "priced_by"] == pf.PRICED_STABLE
+    assert rows.loc["USDC", "priced_by"] == PRICED_STABLE
     # ZZZ trades nowhere: shown, flagged, and left out of the total.
     assert math.isnan(rows.loc["ZZZ", "price"])
     assert math.isnan(rows.loc["ZZZ", "value"])
-    assert rows.loc["ZZZ", "priced_by"] == pf.NO_PRICE
+    assert rows.loc["ZZZ", "priced_by"] == NO_PRICE
     assert portfolio.unpriced == ("ZZZ",)
-    priced = frame[frame["priced_by"] != pf.NO_PRICE]
+    priced = frame[frame["priced_by"] != NO_PRICE]
     assert priced["value"].to_numpy() == pytest.approx(
         (priced["total"] * priced["price"]).to_numpy()
     )
@@ -158,37 +181,37 @@ def test_balances_are_valued_from_one_batched_ticker_call(db, vault, sb, markets
     )
     assert portfolio.total_usdt == pytest.approx(expected_total, rel=2e-3)
     # The refresh left a snapshot with that total.
-    history = pf.value_history(db, [conn.id])
+    history = value_history(db, [conn.id])
     assert history["total_usdt"].tolist() == [pytest.approx(portfolio.total_usdt)]
-    assert pf.latest_values(db) == {conn.id: pytest.approx(portfolio.total_usdt)}
+    assert latest_values(db) == {conn.id: pytest.approx(portfolio.total_usdt)}
 
 
 @pytest.mark.parametrize("exchange", ["mexc", "kucoin"])
 @pytest.mark.parametrize("account", ["empty", "zero"])
 def test_an_empty_or_all_zero_account_is_worth_zero(db, vault, sb, markets, exchange, account):
     conn = connect(db, vault, sb, extra_key(exchange, account))
-    portfolio = one(pf.fetch_portfolios(db, vault, [conn]))
+    portfolio = one(fetch_portfolios(db, vault, [conn]))
     assert portfolio.balances.empty
-    assert list(portfolio.balances.columns) == list(pf.BALANCE_COLUMNS)
-    assert list(portfolio.positions.columns) == list(pf.POSITION_COLUMNS)
+    assert list(portfolio.balances.columns) == list(BALANCE_COLUMNS)
+    assert list(portfolio.positions.columns) == list(POSITION_COLUMNS)
     assert portfolio.total_usdt == 0.0
     assert requests_to(sb, TICKER_PATHS[exchange]) == []  # nothing to price, nothing asked
-    table = pf.balance_table(portfolio.balances, hide_dust=True)
+    table = balance_table(portfolio.balances, hide_dust=True)
     assert table.empty
-    assert list(table.columns) == list(pf.TABLE_COLUMNS)
-    assert pf.value_history(db, [conn.id])["total_usdt"].tolist() == [0.0]
+    assert list(table.columns) == list(TABLE_COLUMNS)
+    assert value_history(db, [conn.id])["total_usdt"].tolist() == [0.0]
 
 
 @pytest.mark.parametrize("label", [MEXC_FUTURES, KUCOIN_FUTURES])
 def test_futures_positions_and_futures_balance(db, vault, sb, markets, label):
     key = KEYS[label]
     conn = connect(db, vault, sb, key)
-    portfolio = one(pf.fetch_portfolios(db, vault, [conn]))
+    portfolio = one(fetch_portfolios(db, vault, [conn]))
     account = sb.world.account(key.exchange, key.account)
     states = {s.position.base: s for s in account.position_states(int(time.time() * 1000))}
 
     positions = portfolio.positions.set_index("symbol")
-    assert list(portfolio.positions.columns) == list(pf.POSITION_COLUMNS)
+    assert list(portfolio.positions.columns) == list(POSITION_COLUMNS)
     assert sorted(positions.index) == ["BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT"]
     for base, state in states.items():
         row = positions.loc[f"{base}/USDT:USDT"]
@@ -219,16 +242,16 @@ def test_futures_positions_and_futures_balance(db, vault, sb, markets, label):
 def test_connections_are_fetched_together_and_priced_once_per_exchange(db, vault, sb, markets):
     labels = [MEXC_MAIN, "MEXC No IP Restriction (demo)", "MEXC Wrong IP (demo)", KUCOIN_MAIN]
     conns = [connect(db, vault, sb, KEYS[label]) for label in labels]
-    main, no_ip, failed, kucoin = pf.fetch_portfolios(db, vault, conns)
-    assert isinstance(main, pf.Portfolio)
-    assert isinstance(no_ip, pf.Portfolio)
-    assert isinstance(kucoin, pf.Portfolio)
+    main, no_ip, failed, kucoin = fetch_portfolios(db, vault, conns)
+    assert isinstance(main, Portfolio)
+    assert isinstance(no_ip, Portfolio)
+    assert isinstance(kucoin, Portfolio)
     assert len(main.balances) == len(no_ip.balances) == len(kucoin.balances) == 8
     assert main.total_usdt == pytest.approx(no_ip.total_usdt)  # the same account, same prices
     # One failing connection does not hide the others, and leaves no snapshot.
     assert isinstance(failed, ExchangeError)
     assert failed.category.id == "ip_not_allowed"
-    snapshots = set(pf.value_history(db)["connection_id"])
+    snapshots = set(value_history(db)["connection_id"])
     assert snapshots == {main.connection_id, no_ip.connection_id, kucoin.connection_id}
     # Two MEXC connections, one batched MEXC ticker call; KuCoin has its own.
     assert len(requests_to(sb, TICKER_PATHS["mexc"])) == 1
@@ -243,16 +266,16 @@ def test_a_failed_refresh_keeps_the_previous_frame_marked_stale(db, vault, sb, m
     conn = connect(db, vault, sb, key)
     session: dict = {}
     cache = ResultCache(session, "balances")
-    first = pf.refresh_balances(db, vault, [conn], cache)
+    first = refresh_balances(db, vault, [conn], cache)
     assert first.notices == ()
     assert "Last updated" in first.last_updated
     fetched_at = cache.get(conn.id).fetched_at
 
     sb.set_fault("maintenance", key=key.api_key)
-    again = pf.refresh_balances(db, vault, [conn], cache)  # within the TTL: no call at all
+    again = refresh_balances(db, vault, [conn], cache)  # within the TTL: no call at all
     assert sb.requests
     assert all(r.status == 200 for r in sb.requests)
-    stale = pf.refresh_balances(db, vault, [conn], cache, force=True)
+    stale = refresh_balances(db, vault, [conn], cache, force=True)
     assert any(r.status == 503 for r in sb.requests)
 
     entry = cache.get(conn.id)
@@ -270,16 +293,16 @@ def test_a_failed_refresh_keeps_the_previous_frame_marked_stale(db, vault, sb, m
     assert again.notices == ()
 
     sb.clear_faults()
-    fresh = pf.refresh_balances(db, vault, [conn], cache, force=True)
+    fresh = refresh_balances(db, vault, [conn], cache, force=True)
     assert fresh.notices == ()
     assert not cache.get(conn.id).stale
 
 
 def test_a_first_refresh_that_fails_shows_the_error_and_no_data(db, vault, sb, markets):
     conn = connect(db, vault, sb, KEYS["KuCoin Wrong IP (demo)"])
-    view = pf.refresh_balances(db, vault, [conn], ResultCache({}, "balances"))
+    view = refresh_balances(db, vault, [conn], ResultCache({}, "balances"))
     assert view.balances.empty
-    assert list(view.balances.columns) == list(pf.BALANCE_COLUMNS)
+    assert list(view.balances.columns) == list(BALANCE_COLUMNS)
     (notice,) = view.notices
     assert notice.level == "error"
     assert notice.text.startswith("IP not allowed")
@@ -324,19 +347,19 @@ def test_market_cache_is_hit_and_survives_a_restart(settings, vault, sb, label):
     db = open_db(settings.db_path)
     conn = connect(db, vault, sb, key)
     markets_path = MARKETS_PATHS[key.exchange]
-    one(pf.fetch_portfolios(db, vault, [conn]))
+    one(fetch_portfolios(db, vault, [conn]))
     assert len(requests_to(sb, markets_path)) == 1
     rows = db.execute("SELECT cache_key FROM market_cache").fetchall()
     assert len(rows) == (2 if key.market == "both" and key.exchange == "kucoin" else 1)
 
     sb.clear_requests()
-    one(pf.fetch_portfolios(db, vault, [conn]))
+    one(fetch_portfolios(db, vault, [conn]))
     assert requests_to(sb, markets_path) == []
     db.close()
 
     db = open_db(settings.db_path)  # a restart: a new handle on the same file
     sb.clear_requests()
-    portfolio = one(pf.fetch_portfolios(db, vault, [conn]))
+    portfolio = one(fetch_portfolios(db, vault, [conn]))
     assert requests_to(sb, markets_path) == []
     assert portfolio.total_usdt > 0
     later = time.time() + market_cache.TTL_S + 1
@@ -359,10 +382,10 @@ def test_ten_thousand_orders_are_paged_completely(db, vault, big):
     now = int(time.time() * 1000)
     since = now - 91 * DAY_MS
     big.clear_requests()
-    activity = one(pf.fetch_activity(db, vault, [conn], since_ms=since, until_ms=now))
+    activity = one(fetch_activity(db, vault, [conn], since_ms=since, until_ms=now))
 
     orders = activity.orders
-    assert list(orders.columns) == list(pf.ORDER_COLUMNS)
+    assert list(orders.columns) == list(ORDER_COLUMNS)
     past = orders[orders["status"] != "open"]
     assert len(past) == 10_000
     assert past["order_id"].is_unique
@@ -387,7 +410,7 @@ def test_ten_thousand_orders_are_paged_completely(db, vault, big):
     # shows the same history (from the database), also after a restart.
     reopened = open_db(db.execute("PRAGMA database_list").fetchone()[2])  # a restart
     big.clear_requests()
-    later = one(pf.fetch_activity(reopened, vault, [conn], since_ms=since, until_ms=now + 1000))
+    later = one(fetch_activity(reopened, vault, [conn], since_ms=since, until_ms=now + 1000))
     again = [r for r in big.requests if r.path in ("/api/v1/orders", "/api/v1/fills")]
     assert len(again) < len(listing) / 5
     assert {r.query.get("startAt") for r in again if "startAt" in r.query} != starts
@@ -414,7 +437,7 @@ def test_mexc_orders_are_asked_per_symbol(db, vault, sb, markets):
     since = now - 8 * DAY_MS
     sb.clear_requests()
     activity = one(
-        pf.fetch_activity(db, vault, [conn], since_ms=since, until_ms=now, pairs=["LTC/USDT"])
+        fetch_activity(db, vault, [conn], since_ms=since, until_ms=now, pairs=["LTC/USDT"])
     )
 
     # The held assets' USDT pairs, the saved strategy's pairs and the user's choice.
@@ -442,9 +465,9 @@ def test_mexc_orders_are_asked_per_symbol(db, vault, sb, markets):
 def test_futures_orders_on_both_exchanges(db, vault, sb, markets):
     conns = [connect(db, vault, sb, KEYS[label]) for label in (MEXC_FUTURES, KUCOIN_FUTURES)]
     now = int(time.time() * 1000)
-    results = pf.fetch_activity(db, vault, conns, since_ms=now - 7 * DAY_MS, until_ms=now)
+    results = fetch_activity(db, vault, conns, since_ms=now - 7 * DAY_MS, until_ms=now)
     for conn, activity in zip(conns, results, strict=True):
-        assert isinstance(activity, pf.Activity), conn.name
+        assert isinstance(activity, Activity), conn.name
         markets = set(activity.orders["market"])
         assert markets <= {"spot", "futures"}
         world = sb.world.account(conn.exchange, "futures")
@@ -459,16 +482,16 @@ def test_futures_orders_on_both_exchanges(db, vault, sb, markets):
 def test_refresh_orders_asks_again_for_a_new_pair_on_a_per_symbol_exchange(db, vault, sb, markets):
     conn = connect(db, vault, sb, extra_key("mexc", "empty"))
     cache = ResultCache({}, "orders")
-    view = pf.refresh_orders(db, vault, [conn], cache, days=1)
+    view = refresh_orders(db, vault, [conn], cache, days=1)
     assert "LTC/USDT" in view.listed
     assert cache.get((conn.id, 1)).value.symbols == ()  # nothing held, nothing asked
     assert not any("symbol" in r.query for r in sb.requests if r.path == "/api/v3/allOrders")
-    pf.refresh_orders(db, vault, [conn], cache, days=1, pair="LTC/USDT")
+    refresh_orders(db, vault, [conn], cache, days=1, pair="LTC/USDT")
     assert any(r.query.get("symbol") == "LTCUSDT" for r in sb.requests)
     assert cache.get((conn.id, 1)).value.symbols == ("LTC/USDT",)
     sb.clear_requests()
-    pf.refresh_orders(db, vault, [conn], cache, days=1, pair="LTC/USDT")
-    pf.refresh_orders(db, vault, [conn], cache, days=1, pair="NOT/LISTED")
+    refresh_orders(db, vault, [conn], cache, days=1, pair="LTC/USDT")
+    refresh_orders(db, vault, [conn], cache, days=1, pair="NOT/LISTED")
     assert sb.requests == []  # asked already / listed nowhere: the session copy serves
 
 
@@ -477,7 +500,7 @@ def test_refresh_orders_asks_again_for_a_new_pair_on_a_per_symbol_exchange(db, v
 
 def test_an_asset_without_a_usdt_market_is_priced_through_btc():
     listed = ["ABC/BTC", "BTC/USDT", "ETH/USDT", "ETH/BTC"]
-    assert pf.valuation_symbols(["ABC", "ETH", "USDT", "DAI", "NOPE"], listed) == [
+    assert valuation_symbols(["ABC", "ETH", "USDT", "DAI", "NOPE"], listed) == [
         "ABC/BTC",
         "BTC/USDT",
         "ETH/USDT",
@@ -487,12 +510,12 @@ def test_an_asset_without_a_usdt_market_is_priced_through_btc():
         "BTC/USDT": {"last": 60_000.0},
         "ETH/USDT": {"last": None, "bid": 2999.0, "ask": 3001.0},
     }
-    prices = pf.usdt_prices(["ABC", "ETH", "DAI", "NOPE"], tickers)
-    assert prices["ABC"] == (pytest.approx(30.0), pf.PRICED_BTC)
-    assert prices["ETH"] == (pytest.approx(3000.0), pf.PRICED_USDT)
-    assert prices["DAI"] == (1.0, pf.PRICED_STABLE)
+    prices = usdt_prices(["ABC", "ETH", "DAI", "NOPE"], tickers)
+    assert prices["ABC"] == (pytest.approx(30.0), PRICED_BTC)
+    assert prices["ETH"] == (pytest.approx(3000.0), PRICED_USDT)
+    assert prices["DAI"] == (1.0, PRICED_STABLE)
     assert math.isnan(prices["NOPE"][0])
-    assert prices["NOPE"][1] == pf.NO_PRICE
+    assert prices["NOPE"][1] == NO_PRICE
 
 
 def balances(*rows):
@@ -503,32 +526,32 @@ def balances(*rows):
              "priced_by": s}
             for a, t, p, s in rows
         ],
-        columns=list(pf.BALANCE_COLUMNS),
+        columns=list(BALANCE_COLUMNS),
     )  # fmt: skip
 
 
 def test_balance_table_shares_and_hide_dust():
     frame = balances(
-        ("BTC", 0.1, 60_000.0, pf.PRICED_USDT),
-        ("USDT", 4000.0, 1.0, pf.PRICED_STABLE),
-        ("XRP", 0.001, 0.5, pf.PRICED_USDT),
-        ("ZZZ", 10.0, math.nan, pf.NO_PRICE),
+        ("BTC", 0.1, 60_000.0, PRICED_USDT),
+        ("USDT", 4000.0, 1.0, PRICED_STABLE),
+        ("XRP", 0.001, 0.5, PRICED_USDT),
+        ("ZZZ", 10.0, math.nan, NO_PRICE),
     )
-    table = pf.balance_table(frame)
+    table = balance_table(frame)
     assert table["asset"].tolist() == ["BTC", "USDT", "XRP", "ZZZ"]
     assert table["share"].sum() == pytest.approx(100.0)
     assert table.loc[0, "share"] == pytest.approx(60.0, rel=1e-4)
-    hidden = pf.balance_table(frame, hide_dust=True)
+    hidden = balance_table(frame, hide_dust=True)
     assert hidden["asset"].tolist() == ["BTC", "USDT", "ZZZ"]  # unpriced assets stay visible
     assert hidden.loc[0, "share"] == table.loc[0, "share"]
 
 
 def test_liquidation_distance_is_measured_against_the_position():
-    assert pf.liquidation_distance_pct("long", 100.0, 80.0) == pytest.approx(20.0)
-    assert pf.liquidation_distance_pct("short", 100.0, 130.0) == pytest.approx(30.0)
-    assert pf.liquidation_distance_pct("long", 100.0, 110.0) == pytest.approx(-10.0)
-    assert math.isnan(pf.liquidation_distance_pct("long", 100.0, 0.0))
-    assert math.isnan(pf.liquidation_distance_pct("short", math.nan, 120.0))
+    assert liquidation_distance_pct("long", 100.0, 80.0) == pytest.approx(20.0)
+    assert liquidation_distance_pct("short", 100.0, 130.0) == pytest.approx(30.0)
+    assert liquidation_distance_pct("long", 100.0, 110.0) == pytest.approx(-10.0)
+    assert math.isnan(liquidation_distance_pct("long", 100.0, 0.0))
+    assert math.isnan(liquidation_distance_pct("short", math.nan, 120.0))
 
 
 def test_mexc_swap_balance_counts_position_margin_and_equity():
@@ -542,7 +565,7 @@ def test_mexc_swap_balance_counts_position_margin_and_equity():
             ]
         }
     }  # fmt: skip
-    rows = pf.balance_rows(swap_balance(raw), "futures")
+    rows = balance_rows(swap_balance(raw), "futures")
     assert rows == [
         {"market": "futures", "asset": "USDT", "free": 900.0, "used": 110.0, "total": 1005.0}
     ]
@@ -567,7 +590,7 @@ def test_cursor_paging_survives_rows_sharing_a_timestamp():
     adapter = PagedAdapter(rows)
     plan = Paging("fetch_orders", 5, 10_000)
     calls = [0]
-    found = asyncio.run(pf._page_through(adapter, "spot", plan, "X/USDT", 1000, 2000, calls))
+    found = asyncio.run(page_through(adapter, "spot", plan, "X/USDT", 1000, 2000, calls))
     assert {r["id"] for r in found} == {r["id"] for r in rows}
     assert calls[0] == len(adapter.calls) > 5
 
@@ -582,10 +605,10 @@ def test_filters_and_csv_export():
             "cost": [-1.5, 2.0, 3.0],
         }
     )
-    assert len(pf.filter_orders(frame, pair="BTC/USDT")) == 2
-    assert pf.filter_orders(frame, pair="BTC/USDT", side="sell")["status"].tolist() == ["canceled"]
-    assert pf.filter_orders(frame, status="closed")["symbol"].tolist() == ["ETH/USDT"]
-    text = pf.csv_bytes(frame).decode()
+    assert len(filter_orders(frame, pair="BTC/USDT")) == 2
+    assert filter_orders(frame, pair="BTC/USDT", side="sell")["status"].tolist() == ["canceled"]
+    assert filter_orders(frame, status="closed")["symbol"].tolist() == ["ETH/USDT"]
+    text = csv_bytes(frame).decode()
     assert "'=HYPERLINK(1)" in text
     assert "'-B" in text
     assert ",-1.5" in text  # numbers are left alone

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from backfuture_core.diagnostics.reports import save_report
-from backfuture_core.storage import connections as core
 from backfuture_core.models import CHECK_IDS, Check, CheckState, ConnectionReport, Status
+from backfuture_core.storage import connections as core
 from backfuture_core.strategy.readiness import can_enable_strategy
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)

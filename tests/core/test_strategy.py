@@ -8,6 +8,7 @@ from dataclasses import fields, replace
 
 import pytest
 
+from backfuture_core.charts.strategy import ladder_figure
 from backfuture_core.formatting import format_with_unit
 from backfuture_core.strategy.checks import validate
 from backfuture_core.strategy.ladder import (
@@ -30,7 +31,6 @@ from backfuture_core.strategy.presets import (
     with_matching_risk_level,
 )
 from backfuture_core.strategy.problems import Problem, has_errors
-from backfuture_core.strategy_charts import ladder_figure
 from tests.core.strategy_helpers import hand_ladder
 
 # Entry 100, first step d = 1 %, step scale s = 2, first reinforcement V1 = 10, volume scale v = 2,

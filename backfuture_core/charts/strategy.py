@@ -1,4 +1,5 @@
-"""Plotly figures for the strategy page: the ladder preview and the backtest results.
+"""Figures of the Strategy page: the ladder preview and the backtest results (equity with and
+without Recovery Mode, deals on the price chart).
 
 Pure functions of a `Ladder` / `BacktestResult` (and candles); no Streamlit here.
 """
@@ -10,42 +11,16 @@ import itertools
 import pandas as pd
 import plotly.graph_objects as go
 
+from backfuture_core.charts.theme import COLORS, layout, money_axis
 from backfuture_core.market_data.candle_frame import prepare_candles
 from backfuture_core.strategy.backtest_results import BacktestResult
 from backfuture_core.strategy.ladder import Ladder
-
-BASE_LAYOUT: dict = {
-    "template": "plotly_white",
-    "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
-    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
-    "hoverlabel": {"namelength": -1},
-}
-
-COLORS = {
-    "base": "#1f77b4",
-    "reinforcement": "#4c9be8",
-    "recovery": "#9467bd",
-    "entry": "#7f7f7f",
-    "average": "#ff7f0e",
-    "take_profit": "#2ca02c",
-    "recovery_exit": "#9467bd",
-    "liquidation": "#d62728",
-    "stop_loss": "#d62728",
-    "price": "#34495e",
-    "with_recovery": "#9467bd",
-    "without_recovery": "#7f7f7f",
-    "open": "#ff7f0e",
-}
 
 _KIND_TRACE_NAMES = {
     "base": "Base order",
     "reinforcement": "Reinforcement orders",
     "recovery": "Recovery Mode orders",
 }
-
-
-def _money_axis(quote: str, what: str) -> str:
-    return f"{what} ({quote})" if quote else what
 
 
 def ladder_figure(ladder: Ladder) -> go.Figure:
@@ -122,14 +97,13 @@ def ladder_figure(ladder: Ladder) -> go.Figure:
             )
         )
 
-    fig.update_layout(
-        **BASE_LAYOUT,
-        title="Order ladder",
-        xaxis_title=_money_axis(quote, "Order size"),
-        yaxis_title=_money_axis(quote, "Price"),
+    return layout(
+        fig,
+        "Order ladder",
+        xaxis_title=money_axis(quote, "Order size"),
+        yaxis_title=money_axis(quote, "Price"),
         bargap=0,
     )
-    return fig
 
 
 def equity_figure(
@@ -158,14 +132,13 @@ def equity_figure(
         annotation_text="Starting balance",
         annotation_position="bottom left",
     )
-    fig.update_layout(
-        **BASE_LAYOUT,
-        title="Equity (realised + open deal)",
+    return layout(
+        fig,
+        "Equity (realised + open deal)",
         xaxis_title="Time",
-        yaxis_title=_money_axis(quote, "Equity"),
+        yaxis_title=money_axis(quote, "Equity"),
         hovermode="x unified",
     )
-    return fig
 
 
 def deals_figure(candles: pd.DataFrame | list, result: BacktestResult) -> go.Figure:
@@ -219,10 +192,9 @@ def deals_figure(candles: pd.DataFrame | list, result: BacktestResult) -> go.Fig
     markers("Liquidation", exits["liquidation"], COLORS["liquidation"], "x-thin-open", 12)
     markers("Open deal (marked to market)", open_points, COLORS["open"], "circle-open", 12)
 
-    fig.update_layout(
-        **BASE_LAYOUT,
-        title="Deals on the price chart",
+    return layout(
+        fig,
+        "Deals on the price chart",
         xaxis_title="Time",
-        yaxis_title=_money_axis(quote, "Price"),
+        yaxis_title=money_axis(quote, "Price"),
     )
-    return fig

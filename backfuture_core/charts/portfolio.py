@@ -1,42 +1,42 @@
-"""Plotly figures for the balances and orders pages.
+"""Figures of the Balances and Orders pages: allocation, value history, unrealised PnL, orders
+and fills on the price, volume by pair, buy versus sell.
 
-Pure functions of the `portfolio` frames (and candles); no Streamlit here. Every builder
-returns a figure also for an empty frame: an empty chart with a short note in the middle.
+Pure functions of the `portfolio` frames (and candles). Every builder returns a figure also for
+an empty frame: an empty chart with a short note in the middle.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 
-from backfuture_core.portfolio import STABLECOINS, allocation
-from backfuture_core.strategy_charts import BASE_LAYOUT
+from backfuture_core.charts.theme import (
+    LEGEND_BELOW,
+    NEUTRAL_COLOR,
+    PRICE_COLOR,
+    SIDE_COLORS,
+    empty_figure,
+    layout,
+)
+from backfuture_core.portfolio.balances_view import allocation
+from backfuture_core.portfolio.valuation import STABLECOINS
 
-SIDE_COLORS = {"buy": "#2ca02c", "sell": "#d62728"}
-PRICE_COLOR = "#34495e"
 STATUS_SYMBOLS = {"open": "circle-open", "closed": "circle", "canceled": "x-thin-open"}
 OTHERS_SHARE = 0.01  # assets under 1 % of the total are grouped as "Others" in the donut
 
 
-# The legend goes under the plot: above it, a legend of several entries covers the title.
-LAYOUT: dict = {
-    **BASE_LAYOUT,
-    "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
-    "legend": {"orientation": "h", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0},
-}
-
-
-def _layout(fig: go.Figure, title: str, **extra) -> go.Figure:
-    fig.update_layout(**{**LAYOUT, "title": title, **extra})
-    return fig
+def _layout(fig: go.Figure, title: str, **extra: Any) -> go.Figure:
+    return layout(fig, title, legend=LEGEND_BELOW, **extra)
 
 
 def _empty(title: str, note: str) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=note, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _layout(fig, title)
+    return empty_figure(title, note, legend=LEGEND_BELOW)
+
+
+def _side_color(side: object) -> str:
+    return SIDE_COLORS.get(str(side), NEUTRAL_COLOR)
 
 
 def allocation_figure(balances: pd.DataFrame) -> go.Figure:
@@ -102,8 +102,7 @@ def value_history_figure(history: pd.DataFrame) -> go.Figure:
                 line={"color": PRICE_COLOR, "width": 3},
             )
         )
-    fig.update_yaxes(title="USDT")
-    return _layout(fig, title)
+    return _layout(fig, title, yaxis_title="USDT")
 
 
 def pnl_figure(positions: pd.DataFrame) -> go.Figure:
@@ -115,16 +114,24 @@ def pnl_figure(positions: pd.DataFrame) -> go.Figure:
     if positions["connection"].nunique() > 1:
         labels = positions["connection"] + ": " + labels
     pnl = positions["unrealized_pnl"].fillna(0.0)
-    fig = go.Figure(
-        go.Bar(
-            x=labels,
-            y=pnl,
-            marker_color=[SIDE_COLORS["buy"] if v >= 0 else SIDE_COLORS["sell"] for v in pnl],
-            hovertemplate="%{x}: %{y:,.2f} USDT<extra></extra>",
-        )
-    )
+    colors = [_side_color("buy" if v >= 0 else "sell") for v in pnl]
+    hover = "%{x}: %{y:,.2f} USDT<extra></extra>"
+    fig = go.Figure(go.Bar(x=labels, y=pnl, marker_color=colors, hovertemplate=hover))
     fig.update_yaxes(title="USDT", zeroline=True)
     return _layout(fig, title)
+
+
+def _markers(rows: pd.DataFrame, y: pd.Series, name: str, marker: dict, hover: str) -> go.Scatter:
+    """Orders or fills as markers at their time; hovering shows `hover` and the amount."""
+    return go.Scatter(
+        x=rows["time"],
+        y=y,
+        mode="markers",
+        name=name,
+        marker=marker,
+        customdata=rows[["amount"]],
+        hovertemplate=f"%{{x}}<br>%{{y:,.8g}}<br>{hover}%{{customdata[0]:,.8g}}<extra></extra>",
+    )
 
 
 def orders_on_price_figure(
@@ -135,11 +142,10 @@ def orders_on_price_figure(
     title = f"{symbol}: orders and fills on the price"
     orders = orders[orders["symbol"] == symbol]
     trades = trades[trades["symbol"] == symbol]
-    has_candles = candles is not None and not candles.empty
-    if not has_candles and orders.empty and trades.empty:
+    if (candles is None or candles.empty) and orders.empty and trades.empty:
         return _empty(title, "No price, orders or fills for this pair in the period.")
     fig = go.Figure()
-    if has_candles:
+    if candles is not None and not candles.empty:
         fig.add_trace(
             go.Scatter(
                 x=pd.to_datetime(candles["timestamp"], unit="ms", utc=True),
@@ -153,41 +159,21 @@ def orders_on_price_figure(
     # of thousands of orders quick to build.
     for (side, status), rows in orders.groupby(["side", "status"]):
         price = rows["price"].where(rows["price"] > 0, rows["average"])
-        fig.add_trace(
-            go.Scatter(
-                x=rows["time"],
-                y=price,
-                mode="markers",
-                name=f"{str(side).title()} orders ({status})",
-                marker={
-                    "color": SIDE_COLORS.get(str(side), "#7f7f7f"),
-                    "symbol": STATUS_SYMBOLS.get(str(status), "circle"),
-                    "size": 8,
-                    "line": {"width": 1.5},
-                },
-                customdata=rows[["amount"]],
-                hovertemplate=f"%{{x}}<br>%{{y:,.8g}}<br>{status}, amount "
-                "%{customdata[0]:,.8g}<extra></extra>",
-            )
-        )
+        symbol_of = STATUS_SYMBOLS.get(str(status), "circle")
+        marker = {
+            "color": _side_color(side),
+            "symbol": symbol_of,
+            "size": 8,
+            "line": {"width": 1.5},
+        }
+        name = f"{str(side).title()} orders ({status})"
+        fig.add_trace(_markers(rows, price, name, marker, f"{status}, amount "))
     for side, rows in trades.groupby("side"):
-        fig.add_trace(
-            go.Scatter(
-                x=rows["time"],
-                y=rows["price"],
-                mode="markers",
-                name=f"{str(side).title()} fills",
-                marker={
-                    "color": SIDE_COLORS.get(str(side), "#7f7f7f"),
-                    "symbol": "triangle-up" if side == "buy" else "triangle-down",
-                    "size": 10,
-                },
-                customdata=rows[["amount"]],
-                hovertemplate="%{x}<br>%{y:,.8g}<br>amount %{customdata[0]:,.8g}<extra></extra>",
-            )
-        )
-    fig.update_yaxes(title="Price")
-    return _layout(fig, title)
+        shape = "triangle-up" if side == "buy" else "triangle-down"
+        marker = {"color": _side_color(side), "symbol": shape, "size": 10}
+        name = f"{str(side).title()} fills"
+        fig.add_trace(_markers(rows, rows["price"], name, marker, "amount "))
+    return _layout(fig, title, yaxis_title="Price")
 
 
 def volume_by_pair_figure(trades: pd.DataFrame) -> go.Figure:
@@ -204,7 +190,7 @@ def volume_by_pair_figure(trades: pd.DataFrame) -> go.Figure:
                 x=rows["symbol"],
                 y=rows["cost"],
                 name=str(side).title(),
-                marker_color=SIDE_COLORS.get(str(side), "#7f7f7f"),
+                marker_color=_side_color(side),
                 customdata=rows[["quote"]],
                 hovertemplate="%{x}: %{y:,.2f} %{customdata[0]}<extra></extra>",
             )

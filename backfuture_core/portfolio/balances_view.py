@@ -1,0 +1,109 @@
+"""The Balances page's view-model: every chosen connection's valued balances, positions and
+totals, refreshed through the session cache (the last good data kept, marked stale, when a
+refresh fails), and the asset table and allocation built from them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from sqlite_utils import Database
+
+from backfuture_core.models import Connection
+from backfuture_core.portfolio.holdings import fetch_portfolios
+from backfuture_core.portfolio.notices import Shown, notices, oldest_fetch
+from backfuture_core.portfolio.results import Portfolio
+from backfuture_core.portfolio.rows import (
+    BALANCE_COLUMNS,
+    POSITION_COLUMNS,
+    TABLE_COLUMNS,
+    TOTALS_COLUMNS,
+    concat_frames,
+    to_frame,
+)
+from backfuture_core.session_cache import Fetched, ResultCache
+
+if TYPE_CHECKING:
+    from backfuture_core.security.vault import Vault
+
+DUST_USDT = 1.0
+
+
+@dataclass(frozen=True)
+class PortfolioView(Shown):
+    balances: pd.DataFrame  # BALANCE_COLUMNS, every connection shown
+    positions: pd.DataFrame  # POSITION_COLUMNS
+    totals: pd.DataFrame  # TOTALS_COLUMNS, one row per connection
+    total_usdt: float
+    futures: bool  # a futures connection is shown
+
+
+def portfolio_view(
+    connections: Sequence[Connection], entries: Sequence[Fetched[Portfolio]]
+) -> PortfolioView:
+    values = [e.value for e in entries if e.value is not None]
+    totals = []
+    for conn, entry in zip(connections, entries, strict=True):
+        p = entry.value
+        state = "stale" if entry.stale else ("failed" if p is None else "fresh")
+        totals.append(
+            {
+                "connection_id": conn.id,
+                "connection": conn.name,
+                "total_usdt": p.total_usdt if p is not None else math.nan,
+                "unpriced": ", ".join(p.unpriced) if p is not None else "",
+                "state": state,
+            }
+        )
+    return PortfolioView(
+        fetched_at=oldest_fetch(entries),
+        notices=tuple(notices(connections, entries)),
+        balances=concat_frames([p.balances for p in values], BALANCE_COLUMNS),
+        positions=concat_frames([p.positions for p in values], POSITION_COLUMNS),
+        totals=to_frame(totals, TOTALS_COLUMNS),
+        total_usdt=float(sum(p.total_usdt for p in values)),
+        futures=any(c.market.has_futures for c in connections),
+    )
+
+
+def refresh_balances(
+    db: Database,
+    vault: Vault,
+    connections: Sequence[Connection],
+    cache: ResultCache,
+    *,
+    force: bool = False,
+) -> PortfolioView:
+    """The balances view of `connections`: fetched again where the session's copy is older
+    than the TTL (or `force`), the last good data kept (stale) where a refresh fails."""
+    by_id = {c.id: c for c in connections}
+    entries = cache.refresh(
+        [c.id for c in connections],
+        lambda ids: fetch_portfolios(db, vault, [by_id[i] for i in ids]),
+        force=force,
+    )
+    return portfolio_view(connections, entries)
+
+
+def balance_table(
+    balances: pd.DataFrame, *, hide_dust: bool = False, dust_usdt: float = DUST_USDT
+) -> pd.DataFrame:
+    """TABLE_COLUMNS, largest value first; share is % of the priced total. Hiding dust drops
+    priced rows worth less than `dust_usdt`; an asset with no price always stays (flagged)."""
+    frame = balances.copy()
+    priced_total = float(frame["value"].sum(skipna=True))
+    frame["share"] = frame["value"] / priced_total * 100 if priced_total > 0 else math.nan
+    if hide_dust:
+        frame = frame[~(frame["value"] < dust_usdt)]
+    frame = frame.sort_values("value", ascending=False, na_position="last", kind="stable")
+    return frame[list(TABLE_COLUMNS)].reset_index(drop=True)
+
+
+def allocation(balances: pd.DataFrame) -> pd.DataFrame:
+    """asset -> value (USDT) summed over connections and markets, priced assets only."""
+    priced = balances[balances["value"] > 0]
+    out = priced.groupby("asset")["value"].sum().reset_index()
+    return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
