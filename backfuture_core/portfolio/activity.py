@@ -17,7 +17,8 @@ import pandas as pd
 from sqlite_utils import Database
 
 from backfuture_core.errors import BackfutureError
-from backfuture_core.exchanges.base import FUTURES, SPOT, ExchangeAdapter, Paging
+from backfuture_core.exchanges.base import FUTURES, SPOT, ExchangeAdapter
+from backfuture_core.exchanges.paging import Paging
 from backfuture_core.models import Connection
 from backfuture_core.portfolio.fetch import Work, fetch_each, together
 from backfuture_core.portfolio.markets import (

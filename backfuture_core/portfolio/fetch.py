@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlite_utils import Database
 
 from backfuture_core.errors import BackfutureError
-from backfuture_core.exchanges.base import ExchangeAdapter, create_adapter
+from backfuture_core.exchanges.base import ExchangeAdapter
+from backfuture_core.exchanges.registry import create_adapter
 from backfuture_core.exchanges.runner import Job, run_all
-from backfuture_core.market_cache import read_market_cache, store_market_cache
+from backfuture_core.market_data.markets import read_market_cache, store_market_cache
 from backfuture_core.models import Connection, Credentials
 from backfuture_core.storage.connections import load_credentials
 

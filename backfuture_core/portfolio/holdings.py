@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from backfuture_core.errors import BackfutureError
 from backfuture_core.exchanges.base import FUTURES, SPOT, ExchangeAdapter
-from backfuture_core.market_cache import cache_source
+from backfuture_core.market_data.markets import cache_source
 from backfuture_core.models import Connection
 from backfuture_core.portfolio.fetch import fetch_each, together
 from backfuture_core.portfolio.history import save_snapshot

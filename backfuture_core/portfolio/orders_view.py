@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from sqlite_utils import Database
 
-from backfuture_core.candles import fetch_candles_sync
 from backfuture_core.errors import BackfutureError
-from backfuture_core.exchanges.base import SPOT, adapter_class
+from backfuture_core.exchanges.base import SPOT
+from backfuture_core.exchanges.registry import adapter_class
+from backfuture_core.market_data.candles import fetch_candles_sync
 from backfuture_core.models import Connection
 from backfuture_core.portfolio.activity import KINDS, fetch_activity, merge_activity
 from backfuture_core.portfolio.markets import markets_of

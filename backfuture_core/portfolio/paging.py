@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from backfuture_core.exchanges.base import ExchangeAdapter, Paging
+from backfuture_core.exchanges.base import ExchangeAdapter
+from backfuture_core.exchanges.paging import Paging
 from backfuture_core.portfolio.fetch import together
 from backfuture_core.values import to_float
 

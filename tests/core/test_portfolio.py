@@ -11,11 +11,11 @@ import urllib.request
 import pandas as pd
 import pytest
 
-from backfuture_core import market_cache
 from backfuture_core.config import Settings
 from backfuture_core.errors import ExchangeError
 from backfuture_core.exchanges.mexc import swap_balance
 from backfuture_core.exchanges.paging import Paging
+from backfuture_core.market_data import markets as market_cache
 from backfuture_core.portfolio.activity import fetch_activity
 from backfuture_core.portfolio.balances_view import balance_table, refresh_balances
 from backfuture_core.portfolio.export import csv_bytes

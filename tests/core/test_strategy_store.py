@@ -6,8 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from backfuture_core import connections, store
 from backfuture_core.errors import NotFound, ValidationError
+from backfuture_core.storage import connections
+from backfuture_core.storage import database as store
 from backfuture_core.strategy import form as page_form
 from backfuture_core.strategy import saved as strategies
 from backfuture_core.strategy.params import PARAMETERS, StrategyParams
