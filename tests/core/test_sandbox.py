@@ -463,6 +463,45 @@ def test_kucoin_clock_skew_only_for_the_skewed_key(sb: Sandbox) -> None:
     assert run_with(ex, ex.private_get_accounts)["code"] == "200000"
 
 
+def test_kucoin_bad_candle_type_is_kucoin_400100(sb: Sandbox) -> None:
+    async def fetch() -> tuple[int, dict[str, Any]]:
+        url = sb.base_url("kucoin") + "/api/v1/market/candles"
+        params = {"symbol": "BTC-USDT", "type": "7min"}
+        async with aiohttp.ClientSession() as session, session.get(url, params=params) as r:
+            return r.status, await r.json()
+
+    status, body = asyncio.run(fetch())
+    assert (status, body["code"]) == (400, "400100")
+    assert body["msg"] == "Parameter type is invalid."
+    assert sb.requests[-1].status == 400
+
+
+# ---------------------------------------------------------------------- account ids
+def test_keys_of_one_account_report_its_id(sb: Sandbox) -> None:
+    def mexc_uid(label: str) -> str:
+        ex = mexc_client(sb, KEYS[label])
+        return str(run_with(ex, ex.spot_private_get_uid)["uid"])
+
+    def kucoin_uid(label: str) -> str:
+        ex = kucoin_client(sb, KEYS[label])
+        return str(run_with(ex, ex.private_get_user_api_key)["data"]["uid"])
+
+    # Spot Main, No IP Restriction and Read Only are keys of the MEXC "main" account.
+    main = {
+        mexc_uid(label) for label in ("MEXC Spot Main", "MEXC No IP Restriction", "MEXC Read Only")
+    }
+    assert len(main) == 1
+    futures = mexc_uid("MEXC Futures")  # the "futures" account
+    assert futures not in main
+    kucoin_main = {
+        kucoin_uid(label) for label in ("KuCoin Spot Read Only", "KuCoin Withdrawal Enabled")
+    }
+    assert len(kucoin_main) == 1
+    assert kucoin_uid("KuCoin Futures Conservative") not in kucoin_main
+    assert kucoin_main.isdisjoint(main)  # accounts on different exchanges are different
+    assert mexc_uid("MEXC Spot Main") == next(iter(main))  # stable from call to call
+
+
 # ---------------------------------------------------------------------------- faults
 def test_rate_limit_has_retry_after_and_the_exchange_body(sb: Sandbox) -> None:
     sb.set_fault("rate_limit", retry_after=2, count=1)
