@@ -115,8 +115,9 @@ class Account:
             price = round(
                 self.world.prices.price(base, quote, created) * factor, pair.price_decimals
             )
-            order = self.ids.new_order(
-                base, quote, side, "limit", price, amount, created, 900_000 + k
+            oid, client_id = self.ids.order_ids(created, 900_000 + k)
+            order = Order(
+                oid, client_id, base, quote, side, "limit", price, amount, created, created
             )
             order.filled = filled
             order.avg_price = price if filled else 0.0
@@ -201,8 +202,8 @@ class Account:
         fill_price (a market order) is filled at once. Balances do not move."""
         with self._lock:
             self._placed += 1
-            seq = 950_000 + self._placed
-            order = self.ids.new_order(base, quote, side, kind, price, amount, now_ms, seq)
+            oid, client_id = self.ids.order_ids(now_ms, 950_000 + self._placed)
+            order = Order(oid, client_id, base, quote, side, kind, price, amount, now_ms, now_ms)
             self._by_id[order.id] = order
             if fill_price is None:
                 self.open_orders.append(order)

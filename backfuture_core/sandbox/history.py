@@ -48,7 +48,8 @@ def generate_history(
         amount = round(rng.uniform(15.0, 600.0) / ref, spec.amount_decimals)
         amount = max(amount, 10.0**-spec.amount_decimals)
         roll = rng.random()
-        order = ids.new_order(base, quote, side, kind, 0.0, amount, t, seq)
+        oid, client_id = ids.order_ids(t, seq)
+        order = Order(oid, client_id, base, quote, side, kind, 0.0, amount, t, t)
         sign = -1.0 if side == "buy" else 1.0
         if kind == "market":
             order.status, order.filled = "filled", amount

@@ -20,11 +20,11 @@ class Order:
     type: str  # "limit" | "market"
     price: float  # limit price, 0 for market orders
     amount: float
-    filled: float
-    avg_price: float
-    status: str  # "open" | "filled" | "canceled"
     created_ms: int
     updated_ms: int
+    filled: float = 0.0
+    avg_price: float = 0.0
+    status: str = "open"  # "open" | "filled" | "canceled"
 
     @property
     def is_open(self) -> bool:
@@ -88,29 +88,15 @@ class RecordIds:
     def number(self, salt: int, purpose: str) -> int:
         return hash64(self.seed, text_key(f"{self.exchange}:{self.account}:{purpose}"), salt)
 
-    def new_order(
-        self,
-        base: str,
-        quote: str,
-        side: str,
-        kind: str,
-        price: float,
-        amount: float,
-        t_ms: int,
-        seq: int,
-    ) -> Order:
-        """An open, unfilled order; (t_ms, seq) must be unique within the account."""
+    def order_ids(self, t_ms: int, seq: int) -> tuple[str, str]:
+        """Order id and client order id; (t_ms, seq) must be unique within the account."""
         salt = t_ms * 1000 + seq
         rnd = self.number(salt, "id")
         client = f"{rnd:016x}{self.number(salt, 'client'):016x}"
         client_id = f"{client[:8]}-{client[8:12]}-{client[12:16]}-{client[16:20]}-{client[20:]}"
         if self.exchange == "mexc":
-            oid = f"C02__{4 * 10**20 + t_ms * 10**6 + seq % 10**6:021d}"
-        else:
-            oid = f"{t_ms // 1000:08x}{seq:08x}{rnd & 0xFFFFFFFF:08x}"
-        return Order(
-            oid, client_id, base, quote, side, kind, price, amount, 0.0, 0.0, "open", t_ms, t_ms
-        )
+            return f"C02__{4 * 10**20 + t_ms * 10**6 + seq % 10**6:021d}", client_id
+        return f"{t_ms // 1000:08x}{seq:08x}{rnd & 0xFFFFFFFF:08x}", client_id
 
     def trade_id(self, salt: int) -> str:
         if self.exchange == "kucoin":

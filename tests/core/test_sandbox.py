@@ -258,19 +258,37 @@ def test_mexc_order_needs_trading_permission(sb: Sandbox) -> None:
     expect_error(ex, lambda: ex.spot_private_post_order(params), ccxt.AuthenticationError, "700007")
 
 
+IP_REFUSALS = {
+    "700006": "IP [127.0.0.1] not in the ip white list",
+    "400006": "the current client IP is: 127.0.0.1.",
+}
+
+
 @pytest.mark.parametrize(
     ("label", "change", "exc", "code"),
     [
         ("MEXC Spot Main", {"apiKey": "mx0vglUNKNOWNKEY00000000"}, ccxt.BadRequest, "10072"),
         ("MEXC Spot Main", {"secret": "wrong-secret"}, ccxt.AuthenticationError, "700002"),
         ("MEXC Wrong IP", {}, ccxt.BadRequest, "700006"),
+        ("KuCoin Withdrawal Enabled", {"apiKey": "000000000000000000000000"}, ccxt.AuthenticationError, "400003"),
+        ("KuCoin Withdrawal Enabled", {"password": "wrong-passphrase"}, ccxt.AuthenticationError, "400004"),
+        # ccxt sends the passphrase HMAC'ed with the secret (key version 2), so a wrong secret
+        # already fails the passphrase check, which KuCoin makes before the signature check.
+        ("KuCoin Withdrawal Enabled", {"secret": "wrong-secret"}, ccxt.AuthenticationError, "400004"),
+        ("KuCoin Wrong IP", {}, ccxt.AuthenticationError, "400006"),
     ],
-)
-def test_mexc_spot_auth_errors(sb: Sandbox, label: str, change: dict, exc: type, code: str) -> None:
-    ex = mexc_client(sb, KEYS[label], **change)
-    message = expect_error(ex, ex.spot_private_get_account, exc, code)
-    if code == "700006":
-        assert "IP [127.0.0.1] not in the ip white list" in message
+)  # fmt: skip
+def test_spot_auth_errors(sb: Sandbox, label: str, change: dict, exc: type, code: str) -> None:
+    key = KEYS[label]
+    if key.exchange == "mexc":
+        ex = mexc_client(sb, key, **change)
+        call = ex.spot_private_get_account
+    else:
+        ex = kucoin_client(sb, key, **change)
+        call = ex.private_get_accounts
+    message = expect_error(ex, call, exc, code)
+    if code in IP_REFUSALS:
+        assert IP_REFUSALS[code] in message
 
 
 def test_mexc_missing_permission(sb: Sandbox) -> None:
@@ -392,24 +410,6 @@ def test_kucoin_futures_positions_and_overview(sb: Sandbox) -> None:
         assert balance["total"]["USDT"] == pytest.approx(data["accountEquity"], rel=1e-3)
 
     run_with(ex, scenario)
-
-
-@pytest.mark.parametrize(
-    ("label", "change", "exc", "code"),
-    [
-        ("KuCoin Withdrawal Enabled", {"apiKey": "000000000000000000000000"}, ccxt.AuthenticationError, "400003"),
-        ("KuCoin Withdrawal Enabled", {"password": "wrong-passphrase"}, ccxt.AuthenticationError, "400004"),
-        # ccxt sends the passphrase HMAC'ed with the secret (key version 2), so a wrong secret
-        # already fails the passphrase check, which KuCoin makes before the signature check.
-        ("KuCoin Withdrawal Enabled", {"secret": "wrong-secret"}, ccxt.AuthenticationError, "400004"),
-        ("KuCoin Wrong IP", {}, ccxt.AuthenticationError, "400006"),
-    ],
-)  # fmt: skip
-def test_kucoin_auth_errors(sb: Sandbox, label: str, change: dict, exc: type, code: str) -> None:
-    ex = kucoin_client(sb, KEYS[label], **change)
-    message = expect_error(ex, ex.private_get_accounts, exc, code)
-    if code == "400006":
-        assert "the current client IP is: 127.0.0.1." in message
 
 
 def test_kucoin_bad_signature_and_missing_headers(sb: Sandbox) -> None:

@@ -107,10 +107,17 @@ class Dialect(ABC):
         return self.world.account_of(key)
 
     # ------------------------------------------------------------------------ keys
-    def known_key(self, api_key: str | None) -> DemoKey | None:
-        """The key with this id, if it is one of this exchange's."""
-        key = self.keys(api_key) if api_key else None
-        return key if key is not None and key.exchange == self.name else None
+    def signing_key(
+        self, api_key: str | None, errors: ErrorTable, *, missing: str, unknown: str
+    ) -> DemoKey:
+        """The key a request names: raises `missing` without one, `unknown` for a key that is
+        not one of this exchange's."""
+        if not api_key:
+            raise errors(missing)
+        key = self.keys(api_key)
+        if key is None or key.exchange != self.name:
+            raise errors(unknown)
+        return key
 
     @staticmethod
     def admit(key: DemoKey, req: Request, permission: str | None, errors: ErrorTable) -> DemoKey:

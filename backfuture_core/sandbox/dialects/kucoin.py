@@ -113,8 +113,10 @@ class KucoinDialect(Dialect):
         h = req.headers
         if any(not h.get(name) for name in SIGNED_HEADERS):
             raise ERRORS("missing_headers")
-        key = self.known_key(h["KC-API-KEY"])
-        if key is None or key.passphrase is None:
+        key = self.signing_key(
+            h["KC-API-KEY"], ERRORS, missing="missing_headers", unknown="unknown_key"
+        )
+        if key.passphrase is None:  # never: a KuCoin key has one
             raise ERRORS("unknown_key")
         if h.get("KC-API-KEY-VERSION", "2") not in KEY_VERSIONS:
             raise ERRORS("key_version")

@@ -114,11 +114,9 @@ class MexcDialect(Dialect):
 
     def _authenticate_spot(self, req: Request, permission: str | None) -> DemoKey:
         api_key = req.headers.get("X-MEXC-APIKEY")
-        if not api_key:
-            raise SPOT_ERRORS("api_key_required")
-        key = self.known_key(api_key)
-        if key is None:
-            raise SPOT_ERRORS("invalid_key")
+        key = self.signing_key(
+            api_key, SPOT_ERRORS, missing="api_key_required", unknown="invalid_key"
+        )
         if req.raw_query.startswith("signature="):
             payload, signature = "", req.raw_query[len("signature=") :]
         else:
@@ -136,12 +134,10 @@ class MexcDialect(Dialect):
         return self.admit(key, req, permission, SPOT_ERRORS)
 
     def _authenticate_contract(self, req: Request, permission: str | None) -> DemoKey:
-        api_key = req.headers.get("ApiKey")
-        if not api_key:
-            raise CONTRACT_ERRORS("not_logged_in")
-        key = self.known_key(api_key)
-        if key is None:
-            raise CONTRACT_ERRORS("invalid_key")
+        api_key = req.headers.get("ApiKey", "")
+        key = self.signing_key(
+            api_key, CONTRACT_ERRORS, missing="not_logged_in", unknown="invalid_key"
+        )
         request_time = req.headers.get("Request-Time", "")
         if req.method == "POST":
             params = req.body
