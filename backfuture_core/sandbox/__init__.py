@@ -32,9 +32,11 @@ Layout: ``server.py`` (HTTP, routing by exchange prefix, request records), ``fau
 per exchange under ``dialects/`` (routes, signing, response shapes, paging, error bodies).
 
 Demo world: the keys of :func:`demo_keys`, each belonging to an account data set (``main``,
-``futures``, ``empty``, ``zero``); keys of one account share its holdings and report its id. The order history has 300 orders over the last
-90 days per history-bearing account; size it with ``Sandbox(order_history=10_000)`` (every
-account) or ``Sandbox(order_history={"main": 10_000})`` (one account). Prices are a seeded,
+``futures``, ``empty``, ``zero``); keys of one account share its holdings and report its id
+(MEXC ``GET /api/v3/uid``, KuCoin ``GET /api/v1/user/api-key`` ``uid``). The order history has
+300 orders over the last 90 days per history-bearing account; size it with
+``Sandbox(order_history=10_000)`` (every account) or ``Sandbox(order_history={"main":
+10_000})`` (one account). Prices are a seeded,
 stateless random walk, so tickers, candles of any interval and order prices agree.
 """
 

@@ -72,7 +72,7 @@ class Sandbox:
         self._keys = {k.api_key: k for k in (demo_keys() if keys is None else keys)}
         self._requests: list[RequestRecord] = []
         self._faults = Faults()
-        self._apis: dict[str, Dialect] = {d.name: d(self.world, self.key) for d in DIALECTS}
+        self._dialects: dict[str, Dialect] = {d.name: d(self.world, self.key) for d in DIALECTS}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -94,9 +94,9 @@ class Sandbox:
         return f"http://{HOST}:{self.port}"
 
     def base_url(self, exchange: str) -> str:
-        if exchange not in self._apis:
+        if exchange not in self._dialects:
             raise ValueError(
-                f"unknown exchange {exchange!r}; the sandbox serves {list(self._apis)}"
+                f"unknown exchange {exchange!r}; the sandbox serves {list(self._dialects)}"
             )
         return f"{self.url}/{exchange}"
 
@@ -226,9 +226,9 @@ class Sandbox:
 
         path, _, raw_query = request.raw_path.partition("?")
         _, exchange, rest = (unquote(path) + "/").split("/", 2)
-        api = self._apis.get(exchange)
+        dialect = self._dialects.get(exchange)
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
-        if api is None:
+        if dialect is None:
             self._record("", request.method, unquote(path), query, None, 404)
             return web.Response(status=404, text="Not Found")
         body = await request.text()
@@ -242,13 +242,13 @@ class Sandbox:
             remote=request.remote or "",
             now_ms=int(time.time() * 1000),
         )
-        api_key = api.api_key_of(req)
+        api_key = dialect.api_key_of(req)
         faults = self._faults.take(api_key)
         if faults.skew_ms:
             req = dataclasses.replace(req, now_ms=req.now_ms + faults.skew_ms)
         if faults.delay_seconds > 0:
             await asyncio.sleep(faults.delay_seconds)
-        reply = await self._reply(api, req, faults.terminal)
+        reply = await self._reply(dialect, req, faults.terminal)
         self._record(exchange, req.method, req.path, query, api_key, reply.status)
         return web.Response(
             status=reply.status,
@@ -257,7 +257,7 @@ class Sandbox:
             headers=reply.headers,
         )
 
-    async def _reply(self, api: Dialect, req: Request, fault: Fault | None) -> Reply:
+    async def _reply(self, dialect: Dialect, req: Request, fault: Fault | None) -> Reply:
         kind = fault.kind if fault is not None else None
         params = fault.params if fault is not None else {}
         if kind == "timeout":
@@ -267,20 +267,20 @@ class Sandbox:
                     await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
             return nginx_reply(504, 504)
         if kind == "rate_limit":
-            return api.rate_limited(req, int(params.get("retry_after", 1)))
+            return dialect.rate_limited(req, int(params.get("retry_after", 1)))
         if kind == "server_error":
-            return api.server_error(
+            return dialect.server_error(
                 req, int(params.get("status", 502)), bool(params.get("html", True))
             )
         if kind == "maintenance":
-            return api.maintenance(req)
+            return dialect.maintenance(req)
         try:
-            reply = api.handle(req)
+            reply = dialect.handle(req)
         except ApiError as error:  # the exchange's own error reply
             reply = error.reply()
         except Exception:
             logger.exception("sandbox: %s %s failed", req.method, req.path)
-            reply = api.server_error(req, 500, html=False)
+            reply = dialect.server_error(req, 500, html=False)
         if kind == "malformed_json":
             reply.body = reply.body[: max(len(reply.body) // 2, 1)]
             reply.content_type = "application/json"
