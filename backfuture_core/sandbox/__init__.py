@@ -26,14 +26,22 @@ Faults (``set_fault(kind, key=None, count=None, **params)``): ``latency(seconds)
 ``timeout(seconds=30)``, ``rate_limit(retry_after=1)``, ``server_error(status=502,
 html=True)``, ``maintenance``, ``malformed_json``, ``clock_skew(ms)``.
 
-Demo world (``world.py``): the keys of :func:`demo_keys`, and per key an account data set
-(``main``, ``futures``, ``empty``, ``zero``). The order history has 300 orders over the last
-90 days per history-bearing account; size it with ``Sandbox(order_history=10_000)`` (every
-account) or ``Sandbox(order_history={"main": 10_000})`` (one account). Prices are a seeded,
+Layout: ``server.py`` (HTTP, routing by exchange prefix, request records), ``faults.py``,
+``messages.py`` (request, reply, the ApiError mechanism), the one world (``world.py``,
+``accounts.py``, ``history.py``, ``records.py``, ``prices.py``, ``keys.py``) and one dialect
+per exchange under ``dialects/`` (routes, signing, response shapes, paging, error bodies).
+
+Demo world: the keys of :func:`demo_keys`, each belonging to an account data set (``main``,
+``futures``, ``empty``, ``zero``); keys of one account share its holdings and report its id
+(MEXC ``GET /api/v3/uid``, KuCoin ``GET /api/v1/user/api-key`` ``uid``). The order history has
+300 orders over the last 90 days per history-bearing account; size it with
+``Sandbox(order_history=10_000)`` (every account) or ``Sandbox(order_history={"main":
+10_000})`` (one account). Prices are a seeded,
 stateless random walk, so tickers, candles of any interval and order prices agree.
 """
 
-from backfuture_core.sandbox.server import FAULT_KINDS, RequestRecord, Sandbox, shared_sandbox
-from backfuture_core.sandbox.world import DemoKey, demo_keys
+from backfuture_core.sandbox.faults import FAULT_KINDS
+from backfuture_core.sandbox.keys import DemoKey, demo_keys
+from backfuture_core.sandbox.server import RequestRecord, Sandbox, shared_sandbox
 
 __all__ = ["FAULT_KINDS", "DemoKey", "RequestRecord", "Sandbox", "demo_keys", "shared_sandbox"]

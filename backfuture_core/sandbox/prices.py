@@ -14,9 +14,8 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-MINUTE_MS = 60_000
-HOUR_MS = 60 * MINUTE_MS
-DAY_MS = 24 * HOUR_MS
+from backfuture_core.values import DAY_MS, HOUR_MS, MINUTE_MS
+
 WEEK_MS = 7 * DAY_MS
 MONTH = "1M"  # calendar months are the one irregular interval
 
@@ -239,6 +238,23 @@ class PriceModel:
             result.append(Candle(start, end, o, high, low, c, quote_vol / mid, quote_vol))
         return result
 
+    def pair_candles(
+        self,
+        pair: Pair,
+        interval: int | str,
+        start_ms: int | None,
+        end_ms: int,
+        limit: int,
+        *,
+        newest: bool,
+        now_ms: int,
+    ) -> list[Candle]:
+        """At most `limit` candles of one market opening in [start_ms, end_ms), oldest first
+        (see :func:`candle_starts` for `newest` and start_ms=None)."""
+        starts = candle_starts(interval, start_ms, end_ms, limit, newest=newest)
+        bounds = series_bounds(starts, interval)
+        return self.candles(pair.base, pair.quote, pair.daily_volume_usd, bounds, now_ms)
+
     def ticker(self, base: str, quote: str, daily_volume_usd: float, now_ms: int) -> Ticker:
         """Rolling 24 h statistics ending at now_ms."""
         hours = [now_ms - DAY_MS + h * HOUR_MS for h in range(24)] + [now_ms]
@@ -289,9 +305,11 @@ def candle_starts(
     """
     if limit <= 0 or (start_ms is not None and start_ms >= end_ms):
         return []
-    first = interval_start(start_ms, interval) if start_ms is not None else None
-    if first is not None and first < start_ms:
-        first = next_start(first, interval)
+    first = None
+    if start_ms is not None:
+        first = interval_start(start_ms, interval)
+        if first < start_ms:
+            first = next_start(first, interval)
     if newest or first is None:
         starts: list[int] = []
         t = interval_start(end_ms - 1, interval)

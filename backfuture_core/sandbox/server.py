@@ -1,6 +1,6 @@
 """The sandbox's HTTP server: one aiohttp server on loopback, in a background thread with its
-own event loop, routing ``/mexc/...`` and ``/kucoin/...`` to the exchange modules, recording
-every request and injecting faults (globally or for one API key)."""
+own event loop, routing ``/<exchange>/...`` to that exchange's dialect, recording every request
+and injecting faults (globally or for one API key)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,16 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
-from backfuture_core.sandbox.kucoin import KucoinApi
-from backfuture_core.sandbox.messages import HTML_504, ExchangeApi, Reply, Request, html_reply
-from backfuture_core.sandbox.mexc import MexcApi
-from backfuture_core.sandbox.world import DEFAULT_ORDER_HISTORY, DemoKey, World, demo_keys
+from backfuture_core.sandbox.dialects.base import Dialect
+from backfuture_core.sandbox.dialects.kucoin import KucoinDialect
+from backfuture_core.sandbox.dialects.mexc import MexcDialect
+from backfuture_core.sandbox.faults import FAULT_KINDS, Fault, Faults
+from backfuture_core.sandbox.keys import DemoKey, demo_keys
+from backfuture_core.sandbox.messages import ApiError, Reply, Request, nginx_reply
+from backfuture_core.sandbox.world import DEFAULT_ORDER_HISTORY, World
 
 if TYPE_CHECKING:  # aiohttp is imported when the server starts, to keep imports light
     from aiohttp import web
@@ -32,17 +34,8 @@ logger = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 DEFAULT_SEED = 7
 DEFAULT_TIMEOUT_SECONDS = 30.0
-FAULT_PARAMS: dict[str, frozenset[str]] = {
-    "latency": frozenset({"seconds"}),
-    "timeout": frozenset({"seconds"}),
-    "rate_limit": frozenset({"retry_after"}),
-    "server_error": frozenset({"status", "html"}),
-    "maintenance": frozenset(),
-    "malformed_json": frozenset(),
-    "clock_skew": frozenset({"ms"}),
-}
-FAULT_KINDS = tuple(FAULT_PARAMS)
-_MODIFIERS = frozenset({"latency", "clock_skew"})  # combine with each other and with the rest
+DIALECTS: tuple[type[Dialect], ...] = (MexcDialect, KucoinDialect)
+__all__ = ["FAULT_KINDS", "RequestRecord", "Sandbox", "shared_sandbox"]
 
 
 @dataclass(frozen=True)
@@ -53,14 +46,6 @@ class RequestRecord:
     query: dict[str, str]
     api_key: str | None
     status: int
-
-
-@dataclass
-class _Fault:
-    kind: str
-    key: str | None
-    params: dict[str, Any]
-    remaining: int | None  # None = until cleared
 
 
 class Sandbox:
@@ -86,11 +71,8 @@ class Sandbox:
         self._lock = threading.Lock()
         self._keys = {k.api_key: k for k in (demo_keys() if keys is None else keys)}
         self._requests: list[RequestRecord] = []
-        self._faults: list[_Fault] = []
-        self._apis: dict[str, ExchangeApi] = {
-            "mexc": MexcApi(self.world, self.key),
-            "kucoin": KucoinApi(self.world, self.key),
-        }
+        self._faults = Faults()
+        self._dialects: dict[str, Dialect] = {d.name: d(self.world, self.key) for d in DIALECTS}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -112,9 +94,9 @@ class Sandbox:
         return f"http://{HOST}:{self.port}"
 
     def base_url(self, exchange: str) -> str:
-        if exchange not in self._apis:
+        if exchange not in self._dialects:
             raise ValueError(
-                f"unknown exchange {exchange!r}; the sandbox serves {list(self._apis)}"
+                f"unknown exchange {exchange!r}; the sandbox serves {list(self._dialects)}"
             )
         return f"{self.url}/{exchange}"
 
@@ -150,22 +132,10 @@ class Sandbox:
         maintenance, malformed_json, clock_skew(ms). Every kind takes count=N (only the next
         N matching requests). Setting a kind again for the same key replaces it.
         """
-        if kind not in FAULT_PARAMS:
-            raise ValueError(f"unknown fault {kind!r}; expected one of {FAULT_KINDS}")
-        count = params.pop("count", None)
-        unknown = set(params) - FAULT_PARAMS[kind]
-        if unknown:
-            raise ValueError(f"fault {kind!r} takes no parameter(s) {sorted(unknown)}")
-        if count is not None and int(count) < 1:
-            raise ValueError("count must be at least 1")
-        fault = _Fault(kind, key, params, None if count is None else int(count))
-        with self._lock:
-            self._faults = [f for f in self._faults if (f.kind, f.key) != (kind, key)]
-            self._faults.append(fault)
+        self._faults.set(kind, key, params)
 
     def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
+        self._faults.clear()
 
     def start(self) -> Sandbox:
         if self.running:
@@ -203,12 +173,7 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def __repr__(self) -> str:
@@ -256,32 +221,14 @@ class Sandbox:
         self._port = int(runner.addresses[0][1])
 
     # -------------------------------------------------------------------- requests
-    def _take_faults(self, api_key: str | None) -> list[_Fault]:
-        """The faults that apply to one request: every modifier plus the first other one."""
-        taken: list[_Fault] = []
-        terminal = False
-        with self._lock:
-            for fault in self._faults:
-                if fault.key is not None and fault.key != api_key:
-                    continue
-                if fault.kind not in _MODIFIERS:
-                    if terminal:
-                        continue
-                    terminal = True
-                taken.append(fault)
-                if fault.remaining is not None:
-                    fault.remaining -= 1
-            self._faults = [f for f in self._faults if f.remaining is None or f.remaining > 0]
-        return taken
-
     async def _handle(self, request: web.Request) -> web.Response:
         from aiohttp import web
 
         path, _, raw_query = request.raw_path.partition("?")
         _, exchange, rest = (unquote(path) + "/").split("/", 2)
-        api = self._apis.get(exchange)
+        dialect = self._dialects.get(exchange)
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
-        if api is None:
+        if dialect is None:
             self._record("", request.method, unquote(path), query, None, 404)
             return web.Response(status=404, text="Not Found")
         body = await request.text()
@@ -295,16 +242,13 @@ class Sandbox:
             remote=request.remote or "",
             now_ms=int(time.time() * 1000),
         )
-        api_key = api.api_key_of(req)
-        faults = self._take_faults(api_key)
-        skew = sum(int(f.params.get("ms", 0)) for f in faults if f.kind == "clock_skew")
-        if skew:
-            req = dataclasses.replace(req, now_ms=req.now_ms + skew)
-        delay = sum(float(f.params.get("seconds", 0)) for f in faults if f.kind == "latency")
-        if delay > 0:
-            await asyncio.sleep(delay)
-        terminal = next((f for f in faults if f.kind not in _MODIFIERS), None)
-        reply = await self._reply(api, req, terminal)
+        api_key = dialect.api_key_of(req)
+        faults = self._faults.take(api_key)
+        if faults.skew_ms:
+            req = dataclasses.replace(req, now_ms=req.now_ms + faults.skew_ms)
+        if faults.delay_seconds > 0:
+            await asyncio.sleep(faults.delay_seconds)
+        reply = await self._reply(dialect, req, faults.terminal)
         self._record(exchange, req.method, req.path, query, api_key, reply.status)
         return web.Response(
             status=reply.status,
@@ -313,7 +257,7 @@ class Sandbox:
             headers=reply.headers,
         )
 
-    async def _reply(self, api: ExchangeApi, req: Request, fault: _Fault | None) -> Reply:
+    async def _reply(self, dialect: Dialect, req: Request, fault: Fault | None) -> Reply:
         kind = fault.kind if fault is not None else None
         params = fault.params if fault is not None else {}
         if kind == "timeout":
@@ -321,20 +265,22 @@ class Sandbox:
             if self._stopping is not None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-            return html_reply(504, HTML_504)
+            return nginx_reply(504, 504)
         if kind == "rate_limit":
-            return api.rate_limited(req, int(params.get("retry_after", 1)))
+            return dialect.rate_limited(req, int(params.get("retry_after", 1)))
         if kind == "server_error":
-            return api.server_error(
+            return dialect.server_error(
                 req, int(params.get("status", 502)), bool(params.get("html", True))
             )
         if kind == "maintenance":
-            return api.maintenance(req)
+            return dialect.maintenance(req)
         try:
-            reply = api.handle(req)
+            reply = dialect.handle(req)
+        except ApiError as error:  # the exchange's own error reply
+            reply = error.reply()
         except Exception:
             logger.exception("sandbox: %s %s failed", req.method, req.path)
-            reply = api.server_error(req, 500, html=False)
+            reply = dialect.server_error(req, 500, html=False)
         if kind == "malformed_json":
             reply.body = reply.body[: max(len(reply.body) // 2, 1)]
             reply.content_type = "application/json"

@@ -258,19 +258,37 @@ def test_mexc_order_needs_trading_permission(sb: Sandbox) -> None:
     expect_error(ex, lambda: ex.spot_private_post_order(params), ccxt.AuthenticationError, "700007")
 
 
+IP_REFUSALS = {
+    "700006": "IP [127.0.0.1] not in the ip white list",
+    "400006": "the current client IP is: 127.0.0.1.",
+}
+
+
 @pytest.mark.parametrize(
     ("label", "change", "exc", "code"),
     [
         ("MEXC Spot Main", {"apiKey": "mx0vglUNKNOWNKEY00000000"}, ccxt.BadRequest, "10072"),
         ("MEXC Spot Main", {"secret": "wrong-secret"}, ccxt.AuthenticationError, "700002"),
         ("MEXC Wrong IP", {}, ccxt.BadRequest, "700006"),
+        ("KuCoin Withdrawal Enabled", {"apiKey": "000000000000000000000000"}, ccxt.AuthenticationError, "400003"),
+        ("KuCoin Withdrawal Enabled", {"password": "wrong-passphrase"}, ccxt.AuthenticationError, "400004"),
+        # ccxt sends the passphrase HMAC'ed with the secret (key version 2), so a wrong secret
+        # already fails the passphrase check, which KuCoin makes before the signature check.
+        ("KuCoin Withdrawal Enabled", {"secret": "wrong-secret"}, ccxt.AuthenticationError, "400004"),
+        ("KuCoin Wrong IP", {}, ccxt.AuthenticationError, "400006"),
     ],
-)
-def test_mexc_spot_auth_errors(sb: Sandbox, label: str, change: dict, exc: type, code: str) -> None:
-    ex = mexc_client(sb, KEYS[label], **change)
-    message = expect_error(ex, ex.spot_private_get_account, exc, code)
-    if code == "700006":
-        assert "IP [127.0.0.1] not in the ip white list" in message
+)  # fmt: skip
+def test_spot_auth_errors(sb: Sandbox, label: str, change: dict, exc: type, code: str) -> None:
+    key = KEYS[label]
+    if key.exchange == "mexc":
+        ex = mexc_client(sb, key, **change)
+        call = ex.spot_private_get_account
+    else:
+        ex = kucoin_client(sb, key, **change)
+        call = ex.private_get_accounts
+    message = expect_error(ex, call, exc, code)
+    if code in IP_REFUSALS:
+        assert IP_REFUSALS[code] in message
 
 
 def test_mexc_missing_permission(sb: Sandbox) -> None:
@@ -394,24 +412,6 @@ def test_kucoin_futures_positions_and_overview(sb: Sandbox) -> None:
     run_with(ex, scenario)
 
 
-@pytest.mark.parametrize(
-    ("label", "change", "exc", "code"),
-    [
-        ("KuCoin Withdrawal Enabled", {"apiKey": "000000000000000000000000"}, ccxt.AuthenticationError, "400003"),
-        ("KuCoin Withdrawal Enabled", {"password": "wrong-passphrase"}, ccxt.AuthenticationError, "400004"),
-        # ccxt sends the passphrase HMAC'ed with the secret (key version 2), so a wrong secret
-        # already fails the passphrase check, which KuCoin makes before the signature check.
-        ("KuCoin Withdrawal Enabled", {"secret": "wrong-secret"}, ccxt.AuthenticationError, "400004"),
-        ("KuCoin Wrong IP", {}, ccxt.AuthenticationError, "400006"),
-    ],
-)  # fmt: skip
-def test_kucoin_auth_errors(sb: Sandbox, label: str, change: dict, exc: type, code: str) -> None:
-    ex = kucoin_client(sb, KEYS[label], **change)
-    message = expect_error(ex, ex.private_get_accounts, exc, code)
-    if code == "400006":
-        assert "the current client IP is: 127.0.0.1." in message
-
-
 def test_kucoin_bad_signature_and_missing_headers(sb: Sandbox) -> None:
     key = KEYS["KuCoin Withdrawal Enabled"]
     ex = kucoin_client(sb, key)
@@ -461,6 +461,45 @@ def test_kucoin_clock_skew_only_for_the_skewed_key(sb: Sandbox) -> None:
     expect_error(ex, ex.private_get_accounts, ccxt.InvalidNonce, "400002")
     ex = kucoin_client(sb, KEYS["KuCoin Withdrawal Enabled"])
     assert run_with(ex, ex.private_get_accounts)["code"] == "200000"
+
+
+def test_kucoin_bad_candle_type_is_kucoin_400100(sb: Sandbox) -> None:
+    async def fetch() -> tuple[int, dict[str, Any]]:
+        url = sb.base_url("kucoin") + "/api/v1/market/candles"
+        params = {"symbol": "BTC-USDT", "type": "7min"}
+        async with aiohttp.ClientSession() as session, session.get(url, params=params) as r:
+            return r.status, await r.json()
+
+    status, body = asyncio.run(fetch())
+    assert (status, body["code"]) == (400, "400100")
+    assert body["msg"] == "Parameter type is invalid."
+    assert sb.requests[-1].status == 400
+
+
+# ---------------------------------------------------------------------- account ids
+def test_keys_of_one_account_report_its_id(sb: Sandbox) -> None:
+    def mexc_uid(label: str) -> str:
+        ex = mexc_client(sb, KEYS[label])
+        return str(run_with(ex, ex.spot_private_get_uid)["uid"])
+
+    def kucoin_uid(label: str) -> str:
+        ex = kucoin_client(sb, KEYS[label])
+        return str(run_with(ex, ex.private_get_user_api_key)["data"]["uid"])
+
+    # Spot Main, No IP Restriction and Read Only are keys of the MEXC "main" account.
+    main = {
+        mexc_uid(label) for label in ("MEXC Spot Main", "MEXC No IP Restriction", "MEXC Read Only")
+    }
+    assert len(main) == 1
+    futures = mexc_uid("MEXC Futures")  # the "futures" account
+    assert futures not in main
+    kucoin_main = {
+        kucoin_uid(label) for label in ("KuCoin Spot Read Only", "KuCoin Withdrawal Enabled")
+    }
+    assert len(kucoin_main) == 1
+    assert kucoin_uid("KuCoin Futures Conservative") not in kucoin_main
+    assert kucoin_main.isdisjoint(main)  # accounts on different exchanges are different
+    assert mexc_uid("MEXC Spot Main") == next(iter(main))  # stable from call to call
 
 
 # ---------------------------------------------------------------------------- faults

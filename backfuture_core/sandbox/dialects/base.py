@@ -1,0 +1,162 @@
+"""What every exchange dialect shares: the route table and its dispatch, key lookup and the
+checks that follow a valid signature (IP list, then permission), HMAC signing helpers, the
+time window of list endpoints, and the replies to injected faults.
+
+A dialect's handlers return a :class:`Reply` or raise the :class:`ApiError` its own
+:class:`ErrorTable` makes; public handlers take the request, private ones also the key that
+signed it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from backfuture_core.sandbox.accounts import Account
+from backfuture_core.sandbox.keys import DemoKey
+from backfuture_core.sandbox.messages import ApiError, ErrorTable, Reply, Request, nginx_reply
+from backfuture_core.sandbox.world import World
+
+KeyLookup = Callable[[str], DemoKey | None]
+PublicHandler = Callable[[Request], Reply]
+PrivateHandler = Callable[[Request, DemoKey], Reply]
+
+
+@dataclass(frozen=True)
+class Public:
+    handler: PublicHandler
+
+
+@dataclass(frozen=True)
+class Private:
+    handler: PrivateHandler
+    scheme: str  # how the dialect authenticates the route (an exchange may have several)
+    permission: str | None = None  # the key permission the route needs
+
+
+Route = Public | Private
+RouteTable = dict[tuple[str, str], Route]  # (method, path) -> route
+
+
+def hmac_hex(secret: str, payload: str) -> str:
+    """Lower-case hex HMAC-SHA256."""
+    return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def hmac_b64(secret: str, payload: str) -> str:
+    """Base64 HMAC-SHA256."""
+    digest = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def same_signature(expected: str, sent: str) -> bool:
+    """Constant-time comparison (of any text, not only ASCII)."""
+    return hmac.compare_digest(expected.encode(), sent.encode())
+
+
+def time_window(
+    start: int | None, end: int | None, now_ms: int, default_span: int, max_span: int | None
+) -> tuple[int, int]:
+    """The [start, end] a list request covers: without a start, `default_span` back from the
+    end (or now); from a start, up to the end or `max_span` (else `default_span`) later, and
+    never more than `max_span`."""
+    if start is None:
+        end = now_ms if end is None else end
+        return end - default_span, end
+    if end is None:
+        end = start + (max_span or default_span)
+    if max_span is not None:
+        end = min(end, start + max_span)
+    return start, end
+
+
+class Dialect(ABC):
+    """One exchange's REST API over the shared world.
+
+    A subclass fills ``routes`` and says where a request's key is, how a private route is
+    authenticated, which error table applies to a path and how maintenance looks.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self, world: World, keys: KeyLookup) -> None:
+        self.world = world
+        self.keys = keys
+        self.routes: RouteTable = {}
+
+    # ------------------------------------------------------------------ dispatching
+    def handle(self, req: Request) -> Reply:
+        """Answer one request; raises :class:`ApiError` for the exchange's error replies."""
+        route = self.route(req)
+        if isinstance(route, Private):
+            return route.handler(req, self.authenticate(req, route))
+        return route.handler(req)
+
+    def route(self, req: Request) -> Route:
+        route = self.routes.get((req.method, req.path))
+        if route is None:
+            raise self.not_found(req)
+        return route
+
+    def account(self, key: DemoKey) -> Account:
+        return self.world.account_of(key)
+
+    # ------------------------------------------------------------------------ keys
+    def signing_key(
+        self, api_key: str | None, errors: ErrorTable, *, missing: str, unknown: str
+    ) -> DemoKey:
+        """The key a request names: raises `missing` without one, `unknown` for a key that is
+        not one of this exchange's."""
+        if not api_key:
+            raise errors(missing)
+        key = self.keys(api_key)
+        if key is None or key.exchange != self.name:
+            raise errors(unknown)
+        return key
+
+    @staticmethod
+    def admit(key: DemoKey, req: Request, permission: str | None, errors: ErrorTable) -> DemoKey:
+        """The checks after a valid signature: the key's IP list, then the permission."""
+        if not key.allows_ip(req.remote):
+            raise errors("ip", ip=req.remote)
+        if permission is not None and permission not in key.permissions:
+            raise errors("no_permission")
+        return key
+
+    @abstractmethod
+    def api_key_of(self, req: Request) -> str | None:
+        """The API key a request names (for per-key faults and the request records)."""
+
+    @abstractmethod
+    def authenticate(self, req: Request, route: Private) -> DemoKey:
+        """The key that validly signed a request for `route`, or raise the exchange's error."""
+
+    @abstractmethod
+    def errors_for(self, req: Request) -> ErrorTable:
+        """The error table of the API a path belongs to."""
+
+    def not_found(self, req: Request) -> ApiError:
+        return self.errors_for(req)("not_found")
+
+    # ---------------------------------------------------------------------- faults
+    @abstractmethod
+    def maintenance(self, req: Request) -> Reply:
+        """What the exchange answers while it is under maintenance."""
+
+    def rate_limited(self, req: Request, retry_after: int) -> Reply:
+        error = self.errors_for(req)("rate_limit")
+        error.headers["Retry-After"] = str(retry_after)
+        return error.reply()
+
+    def server_error(self, req: Request, status: int, html: bool) -> Reply:
+        """A 5xx: the gateway's HTML page, or the exchange's own JSON error body."""
+        if html:
+            return nginx_reply(status, 503 if status == 503 else 502)
+        error = self.errors_for(req)("server_error")
+        error.status = status
+        return error.reply()
