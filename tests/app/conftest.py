@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import runpy
 from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.runtime.scriptrunner import script_runner
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-@pytest.fixture(autouse=True)
-def entrypoint_always_runs(monkeypatch):
-    """AppTest re-detects the `pages/` folder on every run and then executes a switched-to
-    page on its own (Streamlit's legacy multipage mode). The real server runs app.py, whose
-    st.navigation turns that mode off, so make AppTest run the entrypoint too."""
-    monkeypatch.setattr(script_runner, "_mpa_v1", lambda main_script: runpy.run_path(APP))
 
 
 @pytest.fixture(autouse=True)
