@@ -1,6 +1,7 @@
 """Figure 4: the balances and orders pages with 10,000 orders, divided by the same with 100.
 
-Each page is opened through app.py with Streamlit's AppTest, in demo mode, in a fresh session
+Each page is opened with Streamlit's AppTest (started from app.py, then switched to the page, which
+opens its own run context), in demo mode, in a fresh session
 (Streamlit's caches cleared) on a temporary data folder, with the sandbox's order history of
 the "main" account sized by BACKFUTURE_SANDBOX_ORDER_HISTORY. The page shows that account: the
 main demo connection and the whole history (the longest period, 90 days; `--period` to change)
@@ -18,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import runpy
 import subprocess
 import sys
 import tempfile
@@ -71,7 +71,6 @@ def open_page(at: Any, page: str, values: dict[str, Any]) -> Any:
 def worker(orders: int, latency_ms: float, repeat: int, period: int | None) -> dict[str, Any]:
     """Open each page `repeat` times after a warm-up: seconds, table sizes, errors shown."""
     import streamlit as st
-    from streamlit.runtime.scriptrunner import script_runner
     from streamlit.testing.v1 import AppTest
 
     from backfuture_core.config import Settings
@@ -80,10 +79,6 @@ def worker(orders: int, latency_ms: float, repeat: int, period: int | None) -> d
     from backfuture_core.sandbox import shared_sandbox
     from backfuture_core.store import open_db
     from backfuture_core.vault import open_vault
-
-    # As tests/app/conftest.py: AppTest would run a switched-to page on its own (legacy
-    # multipage mode); the real server runs app.py, whose st.navigation turns that mode off.
-    script_runner._mpa_v1 = lambda main_script: runpy.run_path(APP)
 
     settings = Settings.from_env()
     db = open_db(settings.db_path)
