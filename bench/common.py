@@ -9,7 +9,6 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from backfuture_core.models import Connection, Credentials, Market, Secret
 from backfuture_core.sandbox import demo_keys
@@ -123,12 +122,7 @@ class SandboxProcess:
             raise RuntimeError("the sandbox process did not start")
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         proc, self._proc = self._proc, None
         if proc is None:
             return

@@ -1,8 +1,8 @@
 """Figure 4: the balances and orders pages with 10,000 orders, divided by the same with 100.
 
-Each page is opened with Streamlit's AppTest (started from app.py, then switched to the page, which
-opens its own run context), in demo mode, in a fresh session
-(Streamlit's caches cleared) on a temporary data folder, with the sandbox's order history of
+Each page is opened with Streamlit's AppTest (started from app.py, then switched to the page,
+which opens its own run context), in demo mode, in a fresh session (Streamlit's caches
+cleared) on a temporary data folder, with the sandbox's order history of
 the "main" account sized by BACKFUTURE_SANDBOX_ORDER_HISTORY. The page shows that account: the
 main demo connection and the whole history (the longest period, 90 days; `--period` to change)
 are chosen through the widgets' keys before the page's first run, so one run is timed. The
@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import MAIN_KEY, REPO, Ratio, add_options, median, ms, report
+from bench.streamlit_server import FAST_KDF_ENV, data_env
 
 DEFAULT_REPEAT = 3
 TARGET = 3.0
 PAGES = ("balances", "orders")
 SIZES = (100, 10_000)
 APP = str(REPO / "app.py")
-FAST_KDF = {"BACKFUTURE_KDF_MEMORY_KIB": "1024", "BACKFUTURE_KDF_ITERATIONS": "1"}
 
 
 class Skipped(Exception):
@@ -127,9 +127,8 @@ def run_worker(orders: int, latency_ms: float, repeat: int, period: int | None) 
     with tempfile.TemporaryDirectory(prefix="backfuture-bench-") as tmp:
         env = {
             **os.environ,
-            **FAST_KDF,
-            "BACKFUTURE_DATA_DIR": str(Path(tmp, "data")),
-            "BACKFUTURE_KEY_DIR": str(Path(tmp, "keys")),
+            **FAST_KDF_ENV,
+            **data_env(Path(tmp)),
             "BACKFUTURE_SANDBOX_ORDER_HISTORY": json.dumps({"main": orders}),
         }
         command = [sys.executable, "-m", "bench.pages", "--worker", str(orders)]

@@ -19,7 +19,7 @@ from tests.app.conftest import APP, open_page, page_path, rendered_text
 def registered_pages() -> list[str]:
     tree = ast.parse(Path(APP).read_text())
     return [
-        node.args[0].value
+        str(node.args[0].value)
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
         and getattr(node.func, "attr", "") == "Page"
@@ -94,7 +94,7 @@ def test_handle_opened_by_a_page_is_closed_after_its_run(app_env, monkeypatch):
             closed.append(db)
             real_close()
 
-        db.close = close
+        monkeypatch.setattr(db, "close", close)
         opened.append(db)
         return db
 
