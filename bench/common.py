@@ -26,6 +26,14 @@ def parse_args(
     return parser.parse_args(argv)
 
 
+def figure_main(
+    doc: str, default_repeat: int, run: Callable[[float, int], object], argv: Sequence[str] | None
+) -> None:
+    """A figure's command line: its options (see `add_options`), then `run(latency, repeat)`."""
+    args = parse_args(doc.splitlines()[0], default_repeat, argv)
+    run(args.latency, args.repeat)
+
+
 def add_options(parser: argparse.ArgumentParser, default_repeat: int | None) -> None:
     parser.add_argument(
         "--latency",
@@ -96,6 +104,12 @@ class Ratio:
 
 def report(line: object) -> None:
     print(line, flush=True)
+
+
+def reported(ratio: Ratio) -> Ratio:
+    """Print a figure as soon as it is measured, and keep it."""
+    report(ratio)
+    return ratio
 
 
 class SandboxProcess:

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import MAIN_KEY, REPO, Ratio, add_options, median, ms, report
+from bench.common import MAIN_KEY, REPO, Ratio, add_options, median, ms, report, reported
 from bench.streamlit_server import FAST_KDF_ENV, data_env
 
 DEFAULT_REPEAT = 3
@@ -160,16 +160,10 @@ def run(latency_ms: float, repeat: int, period: int | None = None) -> list[Ratio
         s, b = median(small["seconds"][page]), median(big["seconds"][page])
         n = min(len(small["seconds"][page]), len(big["seconds"][page]))
         failed = small["errors"][page] or big["errors"][page]
-        ratio = Ratio(
-            f"{page} page {SIZES[1]} / {SIZES[0]} orders",
-            b / s,
-            f"medians {ms(b)} / {ms(s)}, L = {latency_ms:g} ms, n = {n}",
-            "<=",
-            TARGET,
-            "the page showed an error" if failed else "",
-        )
-        report(ratio)
-        ratios.append(ratio)
+        figure = f"{page} page {SIZES[1]} / {SIZES[0]} orders"
+        detail = f"medians {ms(b)} / {ms(s)}, L = {latency_ms:g} ms, n = {n}"
+        invalid = "the page showed an error" if failed else ""
+        ratios.append(reported(Ratio(figure, b / s, detail, "<=", TARGET, invalid)))
     report(
         f"  note: main demo connection, orders over {big['period']} days; rows in the largest "
         "table ("

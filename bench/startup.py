@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from bench.common import REPO, Ratio, median, ms, parse_args, report
+from bench.common import REPO, Ratio, figure_main, median, ms, reported
 from bench.streamlit_server import data_env, free_port, stop, streamlit_command
 
 if TYPE_CHECKING:
@@ -124,21 +124,15 @@ def run(latency_ms: float, repeat: int) -> list[Ratio]:
     for index, moment in ((1, "first page"), (0, "server ready")):
         a = median([t[index] for t in times["app"]])
         o = median([t[index] for t in times["one"]])
-        ratio = Ratio(
-            f"start-up to {moment} / one-line app",
-            a / o,
-            f"medians {ms(a)} / {ms(o)}, n = {repeat}",
-            "<=",
-            TARGET,
+        detail = f"medians {ms(a)} / {ms(o)}, n = {repeat}"
+        ratios.append(
+            reported(Ratio(f"start-up to {moment} / one-line app", a / o, detail, "<=", TARGET))
         )
-        report(ratio)
-        ratios.append(ratio)
     return ratios
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(__doc__.splitlines()[0], DEFAULT_REPEAT, argv)
-    run(args.latency, args.repeat)
+    figure_main(__doc__, DEFAULT_REPEAT, run, argv)
 
 
 if __name__ == "__main__":
