@@ -74,7 +74,7 @@ def bootstrap() -> RunContext:
     """Open settings, database and vault for this run (app.py; it calls `close` at the end)."""
     settings = _settings()
     _run.opened = _context(settings, open_db(settings.db_path))
-    _just_unlocked(_run.opened)  # app.py's navigation itself moves an unlocked session on
+    _note_lock_state(_run.opened)  # app.py's own navigation moves a just-unlocked session on
     return _run.opened
 
 
@@ -118,13 +118,13 @@ def ctx() -> RunContext:
     if handle.context is None or handle.session_vault is not session_vault:
         handle.context = _context(settings, handle.db)
         handle.session_vault = session_vault
-        if _just_unlocked(handle.context):
+        if _note_lock_state(handle.context):
             _switch_to(HOME_PAGE)
     return handle.context
 
 
-def _just_unlocked(context: RunContext) -> bool:
-    """Whether the session was locked in its last run and is unlocked in this one."""
+def _note_lock_state(context: RunContext) -> bool:
+    """Record whether this run is locked; True when the previous run was and this one is not."""
     locked = context.vault is None
     was_locked = st.session_state.get(WAS_LOCKED, False)
     st.session_state[WAS_LOCKED] = locked
