@@ -1,4 +1,4 @@
-"""BackFuture entrypoint: page config, per-run bootstrap, navigation. No business logic."""
+"""BackFuture entrypoint: page config, per-run context, the unlock gate, navigation."""
 
 import streamlit as st
 
@@ -23,16 +23,12 @@ PAGES = {
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],
 }
+UNLOCK = st.Page("pages/unlock.py", title="Unlock", icon=":material/lock:")
 
 try:
     context = _ui.bootstrap()
-    if context.vault is None:
-        # Locked (passphrase mode) or a key problem: the unlock page is the only page.
-        navigation = st.navigation(
-            [st.Page("pages/unlock.py", title="Unlock", icon=":material/lock:")]
-        )
-    else:
-        navigation = st.navigation(PAGES)
+    # Locked (passphrase mode) or a key problem: the unlock page is the only page.
+    navigation = st.navigation([UNLOCK] if context.vault is None else PAGES)
     navigation.run()
 finally:
     _ui.close()

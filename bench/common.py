@@ -9,7 +9,6 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from backfuture_core.models import Connection, Credentials, Market, Secret
 from backfuture_core.sandbox import demo_keys
@@ -25,6 +24,14 @@ def parse_args(
     parser = argparse.ArgumentParser(description=description)
     add_options(parser, default_repeat)
     return parser.parse_args(argv)
+
+
+def figure_main(
+    doc: str, default_repeat: int, run: Callable[[float, int], object], argv: Sequence[str] | None
+) -> None:
+    """A figure's command line: its options (see `add_options`), then `run(latency, repeat)`."""
+    args = parse_args(doc.splitlines()[0], default_repeat, argv)
+    run(args.latency, args.repeat)
 
 
 def add_options(parser: argparse.ArgumentParser, default_repeat: int | None) -> None:
@@ -99,6 +106,12 @@ def report(line: object) -> None:
     print(line, flush=True)
 
 
+def reported(ratio: Ratio) -> Ratio:
+    """Print a figure as soon as it is measured, and keep it."""
+    report(ratio)
+    return ratio
+
+
 class SandboxProcess:
     """The sandbox exchange in a child process, with `latency_ms` added to every request.
 
@@ -123,12 +136,7 @@ class SandboxProcess:
             raise RuntimeError("the sandbox process did not start")
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         proc, self._proc = self._proc, None
         if proc is None:
             return

@@ -1,7 +1,8 @@
 """Figure 4: the balances and orders pages with 10,000 orders, divided by the same with 100.
 
-Each page is opened through app.py with Streamlit's AppTest, in demo mode, in a fresh session
-(Streamlit's caches cleared) on a temporary data folder, with the sandbox's order history of
+Each page is opened with Streamlit's AppTest (started from app.py, then switched to the page,
+which opens its own run context), in demo mode, in a fresh session (Streamlit's caches
+cleared) on a temporary data folder, with the sandbox's order history of
 the "main" account sized by BACKFUTURE_SANDBOX_ORDER_HISTORY. The page shows that account: the
 main demo connection and the whole history (the longest period, 90 days; `--period` to change)
 are chosen through the widgets' keys before the page's first run, so one run is timed. The
@@ -18,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import runpy
 import subprocess
 import sys
 import tempfile
@@ -27,14 +27,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import MAIN_KEY, REPO, Ratio, add_options, median, ms, report
+from bench.common import MAIN_KEY, REPO, Ratio, add_options, median, ms, report, reported
+from bench.streamlit_server import FAST_KDF_ENV, data_env
 
 DEFAULT_REPEAT = 3
 TARGET = 3.0
 PAGES = ("balances", "orders")
 SIZES = (100, 10_000)
 APP = str(REPO / "app.py")
-FAST_KDF = {"BACKFUTURE_KDF_MEMORY_KIB": "1024", "BACKFUTURE_KDF_ITERATIONS": "1"}
 
 
 class Skipped(Exception):
@@ -71,7 +71,6 @@ def open_page(at: Any, page: str, values: dict[str, Any]) -> Any:
 def worker(orders: int, latency_ms: float, repeat: int, period: int | None) -> dict[str, Any]:
     """Open each page `repeat` times after a warm-up: seconds, table sizes, errors shown."""
     import streamlit as st
-    from streamlit.runtime.scriptrunner import script_runner
     from streamlit.testing.v1 import AppTest
 
     from backfuture_core.config import Settings
@@ -80,10 +79,6 @@ def worker(orders: int, latency_ms: float, repeat: int, period: int | None) -> d
     from backfuture_core.security.vault import open_vault
     from backfuture_core.storage.connections import find_connection
     from backfuture_core.storage.database import open_db
-
-    # As tests/app/conftest.py: AppTest would run a switched-to page on its own (legacy
-    # multipage mode); the real server runs app.py, whose st.navigation turns that mode off.
-    script_runner._mpa_v1 = lambda main_script: runpy.run_path(APP)
 
     settings = Settings.from_env()
     db = open_db(settings.db_path)
@@ -132,9 +127,8 @@ def run_worker(orders: int, latency_ms: float, repeat: int, period: int | None) 
     with tempfile.TemporaryDirectory(prefix="backfuture-bench-") as tmp:
         env = {
             **os.environ,
-            **FAST_KDF,
-            "BACKFUTURE_DATA_DIR": str(Path(tmp, "data")),
-            "BACKFUTURE_KEY_DIR": str(Path(tmp, "keys")),
+            **FAST_KDF_ENV,
+            **data_env(Path(tmp)),
             "BACKFUTURE_SANDBOX_ORDER_HISTORY": json.dumps({"main": orders}),
         }
         command = [sys.executable, "-m", "bench.pages", "--worker", str(orders)]
@@ -166,16 +160,10 @@ def run(latency_ms: float, repeat: int, period: int | None = None) -> list[Ratio
         s, b = median(small["seconds"][page]), median(big["seconds"][page])
         n = min(len(small["seconds"][page]), len(big["seconds"][page]))
         failed = small["errors"][page] or big["errors"][page]
-        ratio = Ratio(
-            f"{page} page {SIZES[1]} / {SIZES[0]} orders",
-            b / s,
-            f"medians {ms(b)} / {ms(s)}, L = {latency_ms:g} ms, n = {n}",
-            "<=",
-            TARGET,
-            "the page showed an error" if failed else "",
-        )
-        report(ratio)
-        ratios.append(ratio)
+        figure = f"{page} page {SIZES[1]} / {SIZES[0]} orders"
+        detail = f"medians {ms(b)} / {ms(s)}, L = {latency_ms:g} ms, n = {n}"
+        invalid = "the page showed an error" if failed else ""
+        ratios.append(reported(Ratio(figure, b / s, detail, "<=", TARGET, invalid)))
     report(
         f"  note: main demo connection, orders over {big['period']} days; rows in the largest "
         "table ("

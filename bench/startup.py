@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
-from bench.common import REPO, Ratio, median, ms, parse_args, report
+from bench.common import REPO, Ratio, figure_main, median, ms, reported
+from bench.streamlit_server import data_env, free_port, stop, streamlit_command
+
+if TYPE_CHECKING:
+    from aiohttp import ClientSession
 
 DEFAULT_REPEAT = 7
 TARGET = 1.5
@@ -27,13 +30,9 @@ ONE_LINE_APP = 'import streamlit as st\n\nst.write("Hello")\n'
 START_TIMEOUT_S = 60.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def _until_ready(session, base: str, proc: subprocess.Popen, started: float) -> float:
+async def _until_ready(
+    session: ClientSession, base: str, proc: subprocess.Popen, started: float
+) -> float:
     import aiohttp
 
     while time.perf_counter() - started < START_TIMEOUT_S:
@@ -49,7 +48,7 @@ async def _until_ready(session, base: str, proc: subprocess.Popen, started: floa
     raise TimeoutError("streamlit did not become ready")
 
 
-async def _first_page(session, base: str, started: float) -> float:
+async def _first_page(session: ClientSession, base: str, started: float) -> float:
     """Open a session as the browser does and wait until the script's first run has ended."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -77,30 +76,24 @@ async def _first_page(session, base: str, started: float) -> float:
     raise RuntimeError("the WebSocket closed before the script finished")
 
 
-async def _measure(script: Path, env: dict[str, str], log) -> tuple[float, float]:
+async def _measure(script: Path, env: dict[str, str], log: IO[str]) -> tuple[float, float]:
     import aiohttp
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "streamlit", "run", str(script)]
-    command += ["--server.port", str(port), "--server.headless", "true"]
     started = time.perf_counter()
+    command = streamlit_command(script, port)
     proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log)
     try:
         async with aiohttp.ClientSession() as session:
             ready = await _until_ready(session, base, proc, started)
             first = await _first_page(session, base, started)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
     return ready, first
 
 
-def start_once(script: Path, env: dict[str, str], log) -> tuple[float, float]:
+def start_once(script: Path, env: dict[str, str], log: IO[str]) -> tuple[float, float]:
     """Seconds from launch to (server ready, first page served) for one start."""
     return asyncio.run(_measure(script, env, log))
 
@@ -110,11 +103,7 @@ def run(latency_ms: float, repeat: int) -> list[Ratio]:
     with tempfile.TemporaryDirectory(prefix="backfuture-bench-") as tmp:
         one_line = Path(tmp, "one_line_app.py")
         one_line.write_text(ONE_LINE_APP)
-        env = {
-            **os.environ,
-            "BACKFUTURE_DATA_DIR": str(Path(tmp, "data")),
-            "BACKFUTURE_KEY_DIR": str(Path(tmp, "keys")),
-        }
+        env = {**os.environ, **data_env(Path(tmp))}
         # As on a normal install, imports use cached bytecode (written by the warm-up start).
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         apps = {"app": REPO / "app.py", "one": one_line}
@@ -135,21 +124,15 @@ def run(latency_ms: float, repeat: int) -> list[Ratio]:
     for index, moment in ((1, "first page"), (0, "server ready")):
         a = median([t[index] for t in times["app"]])
         o = median([t[index] for t in times["one"]])
-        ratio = Ratio(
-            f"start-up to {moment} / one-line app",
-            a / o,
-            f"medians {ms(a)} / {ms(o)}, n = {repeat}",
-            "<=",
-            TARGET,
+        detail = f"medians {ms(a)} / {ms(o)}, n = {repeat}"
+        ratios.append(
+            reported(Ratio(f"start-up to {moment} / one-line app", a / o, detail, "<=", TARGET))
         )
-        report(ratio)
-        ratios.append(ratio)
     return ratios
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(__doc__.splitlines()[0], DEFAULT_REPEAT, argv)
-    run(args.latency, args.repeat)
+    figure_main(__doc__, DEFAULT_REPEAT, run, argv)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ st.caption(
     "Your exchange accounts, connected through limited API keys. Funds never leave the exchange."
 )
 context = _ui.ctx()
+_ui.require_vault()  # a locked session sees no connection (app.py's gate holds here too)
 conns = core.list_connections(context.db)
 _ui.demo_flash()
 

@@ -1,24 +1,25 @@
-"""AppTest fixtures: every run starts from app.py, as the real server does."""
+"""AppTest fixtures and helpers: a session started from app.py, as the real server starts it.
+
+AppTest runs app.py first; after `switch_page`, it runs the switched-to page on its own (the
+`pages/` folder puts it in Streamlit's legacy multipage mode). Pages open their run context
+lazily (pages/_ui/run_context.py), so both work without reaching into Streamlit.
+"""
 
 from __future__ import annotations
 
-import runpy
 from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.runtime.scriptrunner import script_runner
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Widget
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def entrypoint_always_runs(monkeypatch):
-    """AppTest re-detects the `pages/` folder on every run and then executes a switched-to
-    page on its own (Streamlit's legacy multipage mode). The real server runs app.py, whose
-    st.navigation turns that mode off, so make AppTest run the entrypoint too."""
-    monkeypatch.setattr(script_runner, "_mpa_v1", lambda main_script: runpy.run_path(APP))
+def page_path(page: str) -> str:
+    return str(ROOT / "pages" / f"{page}.py")
 
 
 @pytest.fixture(autouse=True)
@@ -38,3 +39,27 @@ def app(app_env):
 
 def open_page(at: AppTest, page: str) -> AppTest:
     return at.switch_page(f"pages/{page}.py").run()
+
+
+def rendered_text(at: AppTest) -> str:
+    """Everything the last run sent to the browser.
+
+    Iterating an AppTest walks its whole element tree (main area, sidebar and the event area
+    of toasts and dialogs, every nested block); each node's proto is the message the browser
+    gets: labels, values, options, help texts, dataframes' data.
+    """
+    return "\n".join(str(getattr(node, "proto", "")) for node in at)
+
+
+def session_state_text(at: AppTest) -> str:
+    """Everything the session holds server-side that could hold user input, through public APIs.
+
+    - `at.session_state.items()`: every key the app set and every keyed widget's value;
+    - each rendered widget's `.value`, keyed or not: it reads the session's value for that
+      widget. A widget not rendered in a run is dropped from the session at the run's end, so
+      together these cover all widget state. Streamlit's own `$$`-prefixed flags are left out:
+      they are set by Streamlit, never from user input.
+    """
+    parts = [f"{key!r}: {value!r}" for key, value in at.session_state.items()]
+    parts += [f"{node.id}: {node.value!r}" for node in at if isinstance(node, Widget)]
+    return "\n".join(parts)

@@ -8,15 +8,11 @@ import pytest
 
 from backfuture_core.storage import connections as core
 from backfuture_core.storage.database import open_db
-from tests.app.conftest import open_page
+from tests.app.conftest import open_page, rendered_text, session_state_text
 
 CANARY_SECRET = "CANARYsecret7f3a9c2e1b"
 CANARY_KEY = "mx0vglCANARYkey5d8e"
 CANARY_PASS = "CANARYpass42xq"
-
-
-def rendered_text(at) -> str:
-    return "\n".join(str(getattr(node, "proto", "")) for node in at._tree)
 
 
 def add(at, name="MEXC Spot Main", key=CANARY_KEY, secret=CANARY_SECRET, exchange=None, **extra):
@@ -28,13 +24,6 @@ def add(at, name="MEXC Spot Main", key=CANARY_KEY, secret=CANARY_SECRET, exchang
     for field, value in extra.items():
         at.text_input(key=f"add.{field}").input(value)
     return at.button(key="FormSubmitter:add.form-Save connection").click().run()
-
-
-def session_state_dump(at) -> str:
-    """Everything the session holds server-side: user keys and all widget values."""
-    inner = at.session_state._state._state
-    parts = (inner._old_state, inner._new_session_state, inner._new_widget_state)
-    return "\n".join(repr(dict(part.items()) if hasattr(part, "items") else part) for part in parts)
 
 
 def connections_table(at):
@@ -103,7 +92,7 @@ def test_canary_secret_appears_nowhere(page, app_env, caplog, capfd):
     try:
         at = add(page, name="KuCoin Main", exchange="kucoin", passphrase=CANARY_PASS)
         at.run()  # one more rerun after the submit, still on the Connections page
-        state = session_state_dump(at)
+        state = session_state_text(at)
         shown = rendered_text(at)
         at = open_page(at, "overview")
         shown += rendered_text(at)

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from backfuture_core.security.vault import vault_mode
 from backfuture_core.storage.database import open_db
-from tests.app.conftest import APP, open_page
+from tests.app.conftest import APP, open_page, session_state_text
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -45,7 +45,7 @@ def test_set_passphrase_then_new_session_starts_locked(app, app_env):
     assert not fresh.exception
     assert [t.value for t in fresh.title] == ["BackFuture"]
     assert not fresh.text_input  # the unlock form is gone
-    assert PASSPHRASE not in repr(fresh.session_state._state._state._old_state)
+    assert PASSPHRASE not in session_state_text(fresh)
 
 
 def test_mismatched_confirmation_rejected(app, app_env):

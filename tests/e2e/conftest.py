@@ -5,14 +5,14 @@ set (CI sets it, so the test cannot silently not run there)."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from bench.streamlit_server import FAST_KDF_ENV, data_env, free_port, stop, streamlit_command
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -26,12 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -53,8 +47,10 @@ def chromium():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        sync_playwright = None
-    if sync_playwright is None or not CHROMIUM.exists():
+        installed = False
+    else:
+        installed = True
+    if not installed or not CHROMIUM.exists():
         message = "system Chromium (/usr/bin/chromium) or Playwright is not installed"
         if os.environ.get("BACKFUTURE_REQUIRE_E2E"):
             pytest.fail(message + " but BACKFUTURE_REQUIRE_E2E is set")
@@ -71,39 +67,15 @@ def chromium():
 def app_url(tmp_path_factory, chromium):
     data = tmp_path_factory.mktemp("e2e")
     port = free_port()
-    env = {
-        **os.environ,
-        "BACKFUTURE_DATA_DIR": str(data / "data"),
-        "BACKFUTURE_KEY_DIR": str(data / "keys"),
-        "BACKFUTURE_KDF_MEMORY_KIB": "1024",
-        "BACKFUTURE_KDF_ITERATIONS": "1",
-    }
+    env = {**os.environ, **data_env(data), **FAST_KDF_ENV}
     log = (data / "streamlit.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            f"--server.port={port}",
-            "--server.address=127.0.0.1",
-            "--server.headless=true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    command = streamlit_command(ROOT / "app.py", port)
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
         server_log = (data / "streamlit.log").read_text(errors="replace")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

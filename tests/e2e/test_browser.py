@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
 pytestmark = pytest.mark.e2e
 
 
-def settle(page) -> None:
+def settle(page: Page) -> None:
     """Wait until the app is connected and its script has finished running."""
     page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(
         state="attached"
@@ -22,7 +26,7 @@ def settle(page) -> None:
     )
 
 
-def no_exception(page, name: str) -> None:
+def no_exception(page: Page, name: str) -> None:
     settle(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -32,13 +36,13 @@ def no_exception(page, name: str) -> None:
 HEADINGS = {"Overview": "BackFuture"}  # the home page is titled with the product's name
 
 
-def go(page, title: str) -> None:
+def go(page: Page, title: str) -> None:
     page.get_by_role("link", name=title, exact=True).first.click()
     settle(page)
     page.get_by_role("heading", name=re.compile(HEADINGS.get(title, title))).first.wait_for()
 
 
-def test_a_person_uses_backfuture(page, app_url):
+def test_a_person_uses_backfuture(page: Page, app_url: str) -> None:
     page.goto(app_url)
     settle(page)
     no_exception(page, "01-overview-empty")

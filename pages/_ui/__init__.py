@@ -1,0 +1,49 @@
+"""Streamlit helpers shared by the pages (not a page): `from pages import _ui`.
+
+- run_context: settings, database and vault for one script run, and the unlock gate;
+- messages: our errors, form problems, error categories, per-connection notices;
+- status: status badges and the connection test's checklist;
+- connections: connection labels, the connections table, the connection picker;
+- onboarding: the seed guide's advice and the demo's start button.
+"""
+
+from pages._ui.connections import connection_label, connections_frame, portfolio_targets
+from pages._ui.messages import show_category, show_error, show_notices, show_problems
+from pages._ui.onboarding import demo_flash, guidance, start_demo_button
+from pages._ui.run_context import (
+    UNLOCK_PAGE,
+    RunContext,
+    bootstrap,
+    callback_db,
+    callback_vault,
+    close,
+    ctx,
+    require_vault,
+)
+from pages._ui.status import CHECK_ICONS, CHECK_WORDS, STATUS_BADGES, checklist, status_badge
+
+__all__ = [
+    "CHECK_ICONS",
+    "CHECK_WORDS",
+    "STATUS_BADGES",
+    "UNLOCK_PAGE",
+    "RunContext",
+    "bootstrap",
+    "callback_db",
+    "callback_vault",
+    "checklist",
+    "close",
+    "connection_label",
+    "connections_frame",
+    "ctx",
+    "demo_flash",
+    "guidance",
+    "portfolio_targets",
+    "require_vault",
+    "show_category",
+    "show_error",
+    "show_notices",
+    "show_problems",
+    "start_demo_button",
+    "status_badge",
+]

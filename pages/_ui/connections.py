@@ -1,0 +1,74 @@
+"""Connections as pages show them: labels, the connections table, the connection picker."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from backfuture_core.models import Connection
+from pages._ui.status import STATUS_BADGES
+
+COLUMNS = [
+    "Connection",
+    "Exchange",
+    "Market",
+    "API Key",
+    "Status",
+    "Demo",
+    "Last tested",
+    "Created",
+    "Updated",
+]
+
+
+def connection_label(conn: Connection) -> str:
+    """Names are user text: this is used only where Streamlit shows plain text (options)."""
+    return f"{conn.name} (demo)" if conn.is_demo and "(demo)" not in conn.name else conn.name
+
+
+def connections_frame(
+    conns: list[Connection],
+    exchange_names: dict[str, str],
+    values: dict[int, float] | None = None,
+) -> pd.DataFrame:
+    """One row per connection; with `values` (id -> USDT), a "Value (USDT)" column after Status."""
+    rows = [
+        [
+            connection_label(c),
+            exchange_names.get(c.exchange, c.exchange),
+            c.market.label,
+            c.key_hint,
+            STATUS_BADGES[c.status][0],
+            c.is_demo,
+            c.last_tested_at or "never",
+            c.created_at,
+            c.updated_at,
+        ]
+        for c in conns
+    ]
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    if values is not None:
+        frame.insert(5, "Value (USDT)", [values.get(c.id, float("nan")) for c in conns])
+    return frame
+
+
+def portfolio_targets(
+    conns: dict[int, Connection], column: DeltaGenerator, key: str
+) -> list[Connection]:
+    """The "All connections" or one-connection picker of Balances and Orders; empty state first.
+
+    `column` is where the picker goes, e.g. one of `st.columns`.
+    """
+    if not conns:
+        st.info(
+            "Add a connection first, or start the demo on the Overview.", icon=":material/link:"
+        )
+        st.stop()
+    choice = column.selectbox(
+        "Connection",
+        [0, *conns],
+        key=key,
+        format_func=lambda i: "All connections" if i == 0 else connection_label(conns[i]),
+    )
+    return list(conns.values()) if choice == 0 else [conns[choice]]
