@@ -171,6 +171,7 @@ def run_key_test(args: argparse.Namespace) -> int:
 
 def run_saved_test(args: argparse.Namespace) -> int:
     """Test a saved connection from the data folder and store the report as the app does."""
+    from backfuture_core import demo
     from backfuture_core.config import Settings
     from backfuture_core.diagnostics.reports import save_report
     from backfuture_core.diagnostics.run import run
@@ -190,7 +191,7 @@ def run_saved_test(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     try:
         try:
-            connection = find_connection(db, args.connection)
+            (connection,) = demo.resolved([find_connection(db, args.connection)])
             passphrase = None
             if vault_mode(db) == "passphrase":
                 passphrase = os.environ.get(MASTER_PASSPHRASE_ENV)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
+
 from sqlite_utils import Database
 
 from backfuture_core.models import Connection
@@ -23,7 +26,7 @@ DEMO_LABELS = (
 def start_demo(db: Database, vault: Vault) -> list[Connection]:
     """Start the in-process sandbox and add the demo connections (idempotent).
 
-    Demo connections store no base URL: adapters resolve them to the running sandbox, whose
+    Demo connections store no base URL: `resolved` points them at the running sandbox, whose
     port changes with every start of the app.
     """
     from backfuture_core.sandbox import (  # lazy: the sandbox is only needed in demo mode
@@ -62,3 +65,20 @@ def remove_demo(db: Database) -> int:
 
 def has_demo(db: Database) -> bool:
     return db.execute("SELECT 1 FROM connections WHERE is_demo = 1 LIMIT 1").fetchone() is not None
+
+
+def resolved(connections: Iterable[Connection]) -> list[Connection]:
+    """Connections ready for exchange work: each demo connection is pointed at the running
+    sandbox (started on first need); every other connection is returned as it is."""
+    out = list(connections)
+    if not any(c.is_demo and not c.api_base_url for c in out):
+        return out
+    from backfuture_core.sandbox import shared_sandbox  # lazy: the sandbox is only for demo
+
+    sandbox = shared_sandbox()
+    return [
+        replace(c, api_base_url=sandbox.base_url(c.exchange))
+        if c.is_demo and not c.api_base_url
+        else c
+        for c in out
+    ]

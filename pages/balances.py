@@ -9,13 +9,12 @@ from backfuture_core.portfolio.balances_view import DUST_USDT, balance_table, re
 from backfuture_core.portfolio.history import value_history
 from backfuture_core.portfolio.rows import POSITION_COLUMNS
 from backfuture_core.session_cache import ResultCache
-from backfuture_core.storage.connections import list_connections
 from pages import _ui
 
 K = "balances."
 st.title("Balances")
 context, vault = _ui.ctx(), _ui.require_vault()
-conns = {c.id: c for c in list_connections(context.db)}
+conns = _ui.exchange_connections(context.db)
 top = st.columns([4, 2, 2], vertical_alignment="bottom")
 targets = _ui.portfolio_targets(conns, top[0], K + "connection")
 refresh = top[1].button("Refresh", icon=":material/refresh:", key=K + "refresh", width="stretch")

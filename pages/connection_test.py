@@ -21,13 +21,13 @@ st.caption(
 )
 context = _ui.ctx()
 vault = _ui.require_vault()
-conns = core.list_connections(context.db)
+by_id = _ui.exchange_connections(context.db)
+conns = list(by_id.values())
 if not conns:
     st.info("There is no connection to test yet.", icon=":material/info:")
     st.page_link("pages/connections.py", label="Add a connection", icon=":material/add_link:")
     st.stop()
 
-by_id = {c.id: c for c in conns}
 selected_id = st.selectbox(
     "Connection",
     list(by_id),

@@ -15,13 +15,12 @@ from backfuture_core.portfolio.orders_view import (
 )
 from backfuture_core.portfolio.rows import ORDER_COLUMNS, TRADE_COLUMNS
 from backfuture_core.session_cache import ResultCache
-from backfuture_core.storage.connections import list_connections
 from pages import _ui
 
 K, state = "orders.", st.session_state
 st.title("Orders")
 context, vault = _ui.ctx(), _ui.require_vault()
-conns = {c.id: c for c in list_connections(context.db)}
+conns = _ui.exchange_connections(context.db)
 top = st.columns([4, 2, 2], vertical_alignment="bottom")
 targets = _ui.portfolio_targets(conns, top[0], K + "connection")
 days = top[1].selectbox(

@@ -6,7 +6,7 @@ from backfuture_core.charts import strategy as charts
 from backfuture_core.errors import BackfutureError, ValidationError
 from backfuture_core.market_data import candles, pairs
 from backfuture_core.session_cache import ResultCache
-from backfuture_core.storage.connections import list_connections, load_credentials
+from backfuture_core.storage.connections import load_credentials
 from backfuture_core.strategy import checks, preview, readiness, run, saved
 from backfuture_core.strategy.form import FormState, number_format, parameter_groups, slider_bounds
 from backfuture_core.strategy.params import FIELD_LABELS, MARGIN_MODES, RISK_LEVELS
@@ -17,7 +17,7 @@ st.title("Strategy")
 st.info("Running a strategy live is not part of BackFuture yet; this page configures, previews "
         "and simulates.", icon=":material/info:")  # fmt: skip
 context, vault = _ui.ctx(), _ui.require_vault()
-conns = {c.id: c for c in list_connections(context.db)}
+conns = _ui.exchange_connections(context.db)
 if not conns:
     st.info("Add a connection first, or start the demo on the Overview.", icon=":material/link:")
     st.stop()

@@ -3,7 +3,7 @@
 One adapter serves one connection for one piece of work (a test, a refresh) and is used as an
 async context manager, so its clients and sessions always close. It builds the ccxt clients it
 needs lazily (spot, and the futures client only for futures work), points them at the
-connection's `api_base_url` (or at the sandbox for demo connections), and routes every call
+connection's `api_base_url` (demo connections arrive already pointed at the sandbox), and routes every call
 through `call()`, which retries only transient failures and turns every error into one
 `ExchangeError` (see `classify.py`).
 
@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
-from backfuture_core.errors import ExchangeError
+from backfuture_core.errors import ConfigError, ExchangeError
 from backfuture_core.exchanges.classify import classify
 from backfuture_core.exchanges.key_info import KeyInfo
 from backfuture_core.exchanges.paging import Paging
@@ -112,12 +112,12 @@ class ExchangeAdapter:
 
     @property
     def base_url(self) -> str | None:
+        """Where requests go: the connection's own base URL, else the exchange's real one."""
         if self.connection.api_base_url:
             return self.connection.api_base_url.rstrip("/")
         if self.connection.is_demo:
-            from backfuture_core.sandbox import shared_sandbox  # lazy: demo mode only
-
-            return shared_sandbox().base_url(self.connection.exchange)
+            # A demo key must never reach a real exchange: `demo.resolved` gives the address.
+            raise ConfigError("This demo connection has no sandbox address; start the demo again.")
         return None
 
     def ccxt_id(self, market: str) -> str:

@@ -7,7 +7,12 @@
 - onboarding: the seed guide's advice and the demo's start button.
 """
 
-from pages._ui.connections import connection_label, connections_frame, portfolio_targets
+from pages._ui.connections import (
+    connection_label,
+    connections_frame,
+    exchange_connections,
+    portfolio_targets,
+)
 from pages._ui.messages import show_category, show_error, show_notices, show_problems
 from pages._ui.onboarding import demo_flash, guidance, start_demo_button
 from pages._ui.run_context import (
@@ -37,6 +42,7 @@ __all__ = [
     "connections_frame",
     "ctx",
     "demo_flash",
+    "exchange_connections",
     "guidance",
     "portfolio_targets",
     "require_vault",

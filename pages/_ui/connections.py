@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from sqlite_utils import Database
 from streamlit.delta_generator import DeltaGenerator
 
+from backfuture_core import demo
 from backfuture_core.models import Connection
+from backfuture_core.storage.connections import list_connections
 from pages._ui.status import STATUS_BADGES
 
 COLUMNS = [
@@ -20,6 +23,11 @@ COLUMNS = [
     "Created",
     "Updated",
 ]
+
+
+def exchange_connections(db: Database) -> dict[int, Connection]:
+    """The saved connections by id, ready for exchange work (demo ones pointed at the sandbox)."""
+    return {c.id: c for c in demo.resolved(list_connections(db))}
 
 
 def connection_label(conn: Connection) -> str:

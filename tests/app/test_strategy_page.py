@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from backfuture_core.demo import resolved
 from backfuture_core.diagnostics.reports import save_report
 from backfuture_core.diagnostics.run import run as run_connection_test
 from backfuture_core.security.vault import open_vault
@@ -211,7 +212,7 @@ def test_readiness_follows_the_connection_test(page, settings):
     assert "✗ **Recent successful connection test**" in readiness_lines(page)  # untested
     db = open_db(settings.db_path)
     try:
-        conn = find_connection(db, KUCOIN)
+        (conn,) = resolved([find_connection(db, KUCOIN)])
         creds = load_credentials(db, open_vault(db, settings), conn.id)
         save_report(db, conn.id, run_connection_test(conn, creds))
     finally:

@@ -53,3 +53,131 @@ def test_test_network_guard_blocks_outside_addresses():
 
     with pytest.raises(OSError):
         socket.create_connection(("192.0.2.1", 80), timeout=1)
+
+
+# --- The shape of the house (DESIGN.md section 1) --------------------------------------------
+
+CORE = ROOT / "backfuture_core"
+MAX_MODULE_LINES = 400
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every backfuture_core module `path` imports at run time, at any depth (lazy imports in
+    functions count; imports only for the type checker do not)."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            return
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text()))
+    return {name for name in found if name.split(".")[0] == "backfuture_core"}
+
+
+def _core_modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in CORE.rglob("*.py")}
+
+
+def test_no_core_module_is_a_catch_all():
+    too_long = {
+        _module_name(path): n
+        for path in CORE.rglob("*.py")
+        if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert too_long == {}
+
+
+def test_every_core_module_says_what_it_holds():
+    missing = [
+        name
+        for name, path in _core_modules().items()
+        if not ast.get_docstring(ast.parse(path.read_text()))
+    ]
+    assert missing == []
+
+
+def test_only_demo_and_cli_know_the_sandbox():
+    allowed = {"backfuture_core.demo", "backfuture_core.cli"}
+    offenders = [
+        name
+        for name, path in _core_modules().items()
+        if not name.startswith("backfuture_core.sandbox")
+        and name not in allowed
+        and any(i.startswith("backfuture_core.sandbox") for i in _imports(path))
+    ]
+    assert offenders == []
+    pages = [
+        p.name for p in (ROOT / "pages").rglob("*.py") if "backfuture_core.sandbox" in p.read_text()
+    ]
+    assert pages == []
+
+
+def test_the_sandbox_is_written_apart_from_the_adapters():
+    sandbox = [p for n, p in _core_modules().items() if n.startswith("backfuture_core.sandbox")]
+    offenders = [
+        p.name
+        for p in sandbox
+        if any(i.startswith("backfuture_core.exchanges") for i in _imports(p))
+    ]
+    assert offenders == []
+
+
+def test_portfolio_never_reaches_the_backtester():
+    modules = _core_modules()
+    graph = {name: {i for i in _imports(path) if i in modules} for name, path in modules.items()}
+    start = [n for n in modules if n.startswith("backfuture_core.portfolio")]
+    seen, todo = set(start), list(start)
+    while todo:
+        for nxt in graph[todo.pop()] - seen:
+            seen.add(nxt)
+            todo.append(nxt)
+    assert not any("backtest" in name for name in seen), sorted(seen)
+
+
+def test_no_import_cycle_between_core_modules():
+    modules = _core_modules()
+    graph = {
+        name: {i for i in _imports(path) if i in modules and i != name}
+        for name, path in modules.items()
+    }
+    # A package's __init__ is reached through its children's names; drop parent links.
+    for name, deps in graph.items():
+        graph[name] = {d for d in deps if not name.startswith(d + ".")}
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in graph[node]:
+            if state.get(nxt) == 1:
+                cycles.append([*trail[trail.index(nxt) :], nxt] if nxt in trail else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert cycles == []
+
+
+def test_tests_and_bench_use_only_public_streamlit_paths():
+    offenders = []
+    for path in [*(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").rglob("*.py")]:
+        if path == Path(__file__):
+            continue
+        text = path.read_text()
+        offenders += [f"{path.name}: {s}" for s in ("_mpa_v1", "._tree", "._state") if s in text]
+    assert offenders == []

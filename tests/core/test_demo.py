@@ -29,3 +29,33 @@ def test_remove_demo_keeps_real_connections(db, vault):
     assert demo.remove_demo(db) == len(demo.DEMO_LABELS)
     assert [c.id for c in core.list_connections(db)] == [real.id]
     assert not demo.has_demo(db)
+
+
+def test_demo_connections_are_pointed_at_the_sandbox_where_they_are_resolved(db, vault):
+    from backfuture_core.sandbox import shared_sandbox
+
+    demo.start_demo(db, vault)
+    real = core.add_connection(
+        db,
+        vault,
+        core.ConnectionForm(
+            exchange="mexc", name="MEXC Real", api_key="mx0vglREAL00001", secret="realsecret123"
+        ),
+    )
+    ready = {c.name: c for c in demo.resolved(core.list_connections(db))}
+    sandbox = shared_sandbox()
+    assert ready["KuCoin Futures Conservative (demo)"].api_base_url == sandbox.base_url("kucoin")
+    assert ready["MEXC Spot Main (demo)"].api_base_url == sandbox.base_url("mexc")
+    assert ready["MEXC Real"] == real  # real connections are left as they are
+
+
+def test_an_unresolved_demo_connection_never_reaches_a_real_exchange(db, vault):
+    import asyncio
+
+    from backfuture_core.diagnostics.run import run_async
+
+    (added, *_) = demo.start_demo(db, vault)
+    report = asyncio.run(run_async(added, core.load_credentials(db, vault, added.id)))
+    assert report.status.value == "failed"
+    assert report.error_message is not None
+    assert "no sandbox address" in report.error_message  # refused before any request was made
