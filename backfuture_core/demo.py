@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from sqlite_utils import Database
 
+from backfuture_core.exchanges.registry import get_exchange
 from backfuture_core.models import Connection
 from backfuture_core.security.vault import Vault
 from backfuture_core.storage.connections import ConnectionForm, add_connection, list_connections
@@ -77,7 +78,7 @@ def resolved(connections: Iterable[Connection]) -> list[Connection]:
 
     sandbox = shared_sandbox()
     return [
-        replace(c, api_base_url=sandbox.base_url(c.exchange))
+        replace(c, api_base_url=sandbox.base_url(get_exchange(c.exchange).sandbox_dialect))
         if c.is_demo and not c.api_base_url
         else c
         for c in out
