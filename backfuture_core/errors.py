@@ -144,6 +144,34 @@ CATEGORIES: dict[str, ErrorCategory] = {
             "Contact the exchange's support; BackFuture cannot use the account until then.",
         ),
         ErrorCategory(
+            "network_unreachable",
+            "Exchange not reached",
+            "No answer came from the exchange's address: the name did not resolve, the "
+            "connection was refused, or the TLS handshake or the proxy failed.",
+            "Check this computer's internet connection, the proxy and the API base URL, then "
+            "test again.",
+        ),
+        ErrorCategory(
+            "wrong_address",
+            "Wrong address",
+            "Something answered, but not the exchange's API (a page that does not exist, a web "
+            "page, an answer of the wrong shape, or a redirect).",
+            "Check the API base URL of this connection (leave it empty for the exchange's own).",
+        ),
+        ErrorCategory(
+            "account_restricted",
+            "Account restricted",
+            "The account, not the key, is limited (identity verification required, region "
+            "restricted or account under review).",
+            "Resolve it on the exchange's website; the key cannot fix this.",
+        ),
+        ErrorCategory(
+            "futures_not_enabled",
+            "Futures not opened",
+            "The futures account of this exchange account has not been opened yet.",
+            "Open futures on the exchange's website, or choose a spot connection.",
+        ),
+        ErrorCategory(
             "unknown",
             "Unexpected error",
             "The exchange answered in a way BackFuture does not recognise.",

@@ -17,6 +17,12 @@ class KeyInfo:
     ip_whitelist: tuple[str, ...] | None
     permissions: tuple[str, ...] = ()
     expires_in_days: int | None = None
+    # Whether the key is limited to some IPs when the exchange says so but not which (Binance),
+    # or masks the list (KuCoin "203.**.154"): None where `ip_whitelist` says it all.
+    ip_restricted: bool | None = None
+    ip_list_masked: bool = False
+    account_id: str | None = None  # the account the key belongs to (keys of one account share it)
+    created_at_ms: int | None = None  # when the key was created, where the exchange says
 
 
 def split_list(value: Any) -> tuple[str, ...] | None:
