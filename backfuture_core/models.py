@@ -155,6 +155,7 @@ class ConnectionReport:
     connection_name: str = ""
     reported_ip: str | None = None
     extra: dict = field(default_factory=dict)
+    account_id: str | None = None  # the exchange account the key belongs to, when it says
 
     def check(self, check_id: str) -> Check | None:
         return next((c for c in self.checks if c.id == check_id), None)

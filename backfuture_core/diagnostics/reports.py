@@ -34,6 +34,7 @@ def report_from_dict(data: dict[str, Any]) -> ConnectionReport:
         connection_name=data.get("connection_name", ""),
         reported_ip=data.get("reported_ip"),
         extra=data.get("extra") or {},
+        account_id=data.get("account_id"),
     )
 
 
