@@ -48,13 +48,13 @@ class KeyfileInsecure(VaultError):
     is refused."""
 
 
-class KeyfileDamaged(VaultError):
-    """The keyfile exists but holds no usable key (wrong size, a folder, unreadable)."""
-
-
 class CorruptedRecord(VaultError):
     """A damaged record: one stored secret (named by its connection) or the vault's settings
     fail their integrity check or cannot be read (tampered, moved, truncated or missing)."""
+
+
+class KeyfileDamaged(CorruptedRecord):
+    """The keyfile exists but holds no usable key (wrong size, a folder, unreadable)."""
 
 
 class UnsupportedFormat(VaultError):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from backfuture_core.config import Settings
 from backfuture_core.errors import KeyfileDamaged, KeyfileInsecure, KeyfileMissing
-from backfuture_core.storage import atomic
+from backfuture_core.storage import atomic, faults
 
 KEY_BYTES = 32
 RESTORE = "Restore it from your backup; BackFuture will not create a new one over existing data."
@@ -70,8 +70,8 @@ def read_keyfile(settings: Settings) -> bytes:
     if info.st_uid != os.getuid():
         raise KeyfileInsecure(
             f"The keyfile {path} belongs to another user (user id {info.st_uid}), who can "
-            "change it, so BackFuture refuses it. Run BackFuture as that user, or have the file "
-            "given to your user (for example: sudo chown $USER, then chmod 600)."
+            "change it, so BackFuture refuses it. Run BackFuture as that user, or have an "
+            f"administrator give the file to your user: sudo chown $USER {path}"
         )
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise KeyfileInsecure(
@@ -93,15 +93,19 @@ def create_keyfile(settings: Settings) -> bytes:
     """Create the keyfile (0600 in a 0700 folder) unless one exists, and return its key.
 
     Never overwrites a key: when a keyfile exists, its key is read (and checked) instead.
-    Raises OSError when the file cannot be written (nothing is left behind then).
+    Raises StorageError (DiskFull, StorageReadOnly...) when it cannot be written; nothing is
+    left behind then.
     """
     folder, path = settings.key_dir, settings.keyfile_path
-    if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True)
-        os.chmod(folder, 0o700)  # mkdir's mode is reduced by the umask, never widened
-    _check_folder(folder)
-    empty = path.is_file() and not path.is_symlink() and path.stat().st_size == 0
-    key = secrets.token_bytes(KEY_BYTES)
-    if atomic.write_new(path, key, replace=empty):
-        return key
+    try:
+        if not folder.exists():
+            folder.mkdir(mode=0o700, parents=True)
+            os.chmod(folder, 0o700)  # mkdir's mode is reduced by the umask, never widened
+        _check_folder(folder)
+        empty = path.is_file() and not path.is_symlink() and path.stat().st_size == 0
+        key = secrets.token_bytes(KEY_BYTES)
+        if atomic.write_new(path, key, replace=empty):
+            return key
+    except OSError as exc:
+        raise faults.keyfile_not_created(exc, folder) from exc
     return read_keyfile(settings)  # another process created it meanwhile, or it was there

@@ -172,6 +172,8 @@ def _unlock_dek(meta: dict[str, Any], settings: Settings, passphrase: str | None
     if not isinstance(wrapped, bytes) or len(wrapped) != WRAPPED_BYTES:
         raise _damaged_settings("the wrapped data key has the wrong size")
     if mode == "keyfile":
+        if meta.get("salt") is not None or meta.get("kdf") is not None:
+            raise _damaged_settings("the protection mode does not match its settings")
         kek = read_keyfile(settings)
     elif mode == "passphrase":
         if passphrase is None:

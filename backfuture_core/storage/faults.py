@@ -26,6 +26,8 @@ from backfuture_core.errors import (
 )
 
 UNCHANGED = "Nothing was changed."
+READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
+FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 
 
 def read_only(path: Path) -> StorageReadOnly:
@@ -120,12 +122,31 @@ def from_sqlite(exc: sqlite3.Error, path: Path) -> StorageError | None:
 
 def from_os(exc: OSError, path: Path) -> StorageError:
     """The storage fault behind a file-system error met while creating the data folder or file."""
-    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+    if exc.errno in READ_ONLY_ERRNOS:
         return read_only(path)
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    if exc.errno in FULL_ERRNOS:
         return disk_full(path)
     if exc.errno == errno.EISDIR:
         return not_a_file(path)
     if exc.errno in (errno.ENOTDIR, errno.EEXIST):
         return not_a_folder(path.parent)
     return unavailable(path, exc.strerror or type(exc).__name__)
+
+
+def keyfile_not_created(exc: OSError, folder: Path) -> StorageError:
+    """Why the keyfile could not be created in `folder` (nothing is left behind then)."""
+    if exc.errno in FULL_ERRNOS:
+        return DiskFull(
+            f"The disk that holds the keyfile folder {folder} is full, so the keyfile could not "
+            "be created; nothing was left behind. Free some disk space, then start again."
+        )
+    if exc.errno in READ_ONLY_ERRNOS:
+        return StorageReadOnly(
+            f"BackFuture cannot create its keyfile in {folder}: the folder is read-only for the "
+            "user running BackFuture. Make it writable, or set BACKFUTURE_KEY_DIR to a folder "
+            "of your own, then start again. Nothing was left behind."
+        )
+    return StorageUnavailable(
+        f"BackFuture could not create its keyfile in {folder} ({exc.strerror or exc}). Check "
+        "the disk and the folder, then start again. Nothing was left behind."
+    )
