@@ -46,16 +46,10 @@ from backfuture_core.storage import atomic, faults
 from backfuture_core.storage import connections as core
 from backfuture_core.storage.database import audit, open_db, write
 from tests.conftest import FAST_KDF
+from tests.core.test_connections import GOOD
 
 ROOT = Path(__file__).resolve().parents[2]
 IS_ROOT = os.geteuid() == 0
-GOOD = {
-    "exchange": "mexc",
-    "name": "MEXC Spot Main",
-    "api_key": "mx0vglAPIKEY1234",
-    "secret": "SECRETvalue0123456789",
-    "market": "spot",
-}
 
 
 def files_state(root: Path) -> dict[str, str]:
@@ -100,24 +94,31 @@ def garbage(s: Settings) -> None:
     s.db_path.write_bytes(b"this is not sqlite" * 100)
 
 
-def foreign_tables(s: Settings) -> None:
+def _sqlite_file(s: Settings, *statements: str) -> None:
     s.data_dir.mkdir(parents=True)
     conn = sqlite3.connect(s.db_path)
-    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
-    conn.execute("INSERT INTO notes (body) VALUES ('my own notes')")
-    conn.execute("PRAGMA user_version = 7")
+    for statement in statements:
+        conn.execute(statement)
     conn.commit()
     conn.close()
+
+
+def foreign_tables(s: Settings) -> None:
+    _sqlite_file(
+        s,
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)",
+        "INSERT INTO notes (body) VALUES ('my own notes')",
+        "PRAGMA user_version = 7",
+    )
 
 
 def foreign_migrations(s: Settings) -> None:
     """Another program that also uses sqlite-utils migrations (another migration set)."""
-    s.data_dir.mkdir(parents=True)
-    conn = sqlite3.connect(s.db_path)
-    conn.execute("CREATE TABLE _sqlite_migrations (migration_set TEXT, name TEXT, applied_at TEXT)")
-    conn.execute("INSERT INTO _sqlite_migrations VALUES ('otherapp', 'm001_init', '')")
-    conn.commit()
-    conn.close()
+    _sqlite_file(
+        s,
+        "CREATE TABLE _sqlite_migrations (migration_set TEXT, name TEXT, applied_at TEXT)",
+        "INSERT INTO _sqlite_migrations VALUES ('otherapp', 'm001_init', '')",
+    )
 
 
 def zero_bytes(s: Settings) -> None:
@@ -126,10 +127,7 @@ def zero_bytes(s: Settings) -> None:
 
 
 def empty_sqlite(s: Settings) -> None:
-    s.data_dir.mkdir(parents=True)
-    conn = sqlite3.connect(s.db_path)
-    conn.execute("PRAGMA user_version = 1")  # a valid header, no table
-    conn.close()
+    _sqlite_file(s, "PRAGMA user_version = 1")  # a valid header, no table
 
 
 def database_is_folder(s: Settings) -> None:
