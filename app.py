@@ -1,8 +1,11 @@
-"""BackFuture entrypoint: page config, per-run context, the unlock gate, navigation."""
+"""BackFuture entrypoint: page config, per-run context, the unlock gate, navigation (or the
+page that says why the data cannot be used)."""
 
 import streamlit as st
 
+from backfuture_core.errors import StorageError
 from pages import _ui
+from pages._ui.run_context import startup_problem
 
 st.set_page_config(page_title="BackFuture", page_icon=":material/insights:", layout="wide")
 
@@ -26,9 +29,14 @@ PAGES = {
 UNLOCK = st.Page("pages/unlock.py", title="Unlock", icon=":material/lock:")
 
 try:
-    context = _ui.bootstrap()
-    # Locked (passphrase mode) or a key problem: the unlock page is the only page.
-    navigation = st.navigation([UNLOCK] if context.vault is None else PAGES)
+    try:
+        context = _ui.bootstrap()
+    except StorageError as exc:
+        # The data cannot be used (read-only, full, not BackFuture's...): say so, change nothing.
+        navigation = st.navigation([startup_problem(exc)])
+    else:
+        # Locked (passphrase mode) or a key problem: the unlock page is the only page.
+        navigation = st.navigation([UNLOCK] if context.vault is None else PAGES)
     navigation.run()
 finally:
     _ui.close()

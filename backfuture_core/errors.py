@@ -44,11 +44,17 @@ class KeyfileMissing(VaultError):
 
 
 class KeyfileInsecure(VaultError):
-    """The keyfile is readable by other users, so it is refused."""
+    """Other users could read or replace the keyfile (its mode, its owner or its folder), so it
+    is refused."""
 
 
 class CorruptedRecord(VaultError):
-    """One stored secret fails its integrity check (tampered, moved or damaged)."""
+    """A damaged record: one stored secret (named by its connection) or the vault's settings
+    fail their integrity check or cannot be read (tampered, moved, truncated or missing)."""
+
+
+class KeyfileDamaged(CorruptedRecord):
+    """The keyfile exists but holds no usable key (wrong size, a folder, unreadable)."""
 
 
 class UnsupportedFormat(VaultError):
@@ -63,7 +69,35 @@ class StorageError(BackfutureError):
 
 
 class DatabaseCorrupt(StorageError):
-    """The database file is damaged or is not a BackFuture database."""
+    """The database file is damaged."""
+
+
+class NotADatabase(DatabaseCorrupt):
+    """The database path holds a file that is not an SQLite database at all."""
+
+
+class ForeignDatabase(StorageError):
+    """An SQLite database that BackFuture did not create: refused, never migrated."""
+
+
+class EmptyDatabase(StorageError):
+    """The database file is empty (0 bytes or no tables): BackFuture never leaves one."""
+
+
+class DatabasePathInvalid(StorageError):
+    """The database path is not a file (a folder, for example)."""
+
+
+class StorageReadOnly(StorageError):
+    """The data folder or the database file cannot be written."""
+
+
+class DiskFull(StorageError):
+    """The disk (or the database's size limit) is full: the write was not saved."""
+
+
+class StorageUnavailable(StorageError):
+    """The database could not be opened or read (an I/O error of the disk or file system)."""
 
 
 class NotFound(StorageError):

@@ -34,6 +34,13 @@ from backfuture_core.storage.database import audit, now_iso, write
 FORMAT_VERSION = 1
 BLOB_VERSION = b"\x01"
 NONCE_BYTES = 12
+SEALED_ROWS = (
+    "SELECT count(*) FROM connections WHERE api_key_enc IS NOT NULL OR secret_enc IS NOT NULL"
+)
+WRAPPED_BYTES = NONCE_BYTES + 32 + 16  # nonce, data key, GCM tag
+# The stored Argon2id cost must lie in these ranges (memory in KiB: up to 4 GiB); a value
+# outside them is damage, and deriving with it could exhaust the memory or run for hours.
+KDF_RANGES = ((8, 4 * 1024 * 1024), (1, 1000), (1, 255))
 
 
 class Vault:
@@ -60,18 +67,56 @@ class Vault:
         return BLOB_VERSION + nonce + sealed
 
     def decrypt(self, blob: bytes, *, conn_id: int, field: str, exchange: str) -> Secret:
-        """Raises CorruptedRecord when the blob was altered or belongs to another row or field."""
-        if not blob or blob[:1] != BLOB_VERSION:
-            raise UnsupportedFormat(f"The stored {field} uses an unknown format.")
+        """Raises CorruptedRecord when the blob is damaged, altered or belongs to another row,
+        field or exchange. The message names the row by its id: `open_secret` names it."""
+        return _decrypt(self, blob, conn_id, f"connection {conn_id}", field, exchange)
+
+    def _open(self, blob: bytes, conn_id: int, field: str, exchange: str) -> bytes:
+        if blob[:1] != BLOB_VERSION:
+            raise UnsupportedFormat(f"unknown format {blob[:1].hex() or 'none'}")
         nonce, sealed = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
-        try:
-            plain = self._aead.decrypt(nonce, sealed, self._aad(conn_id, field, exchange))
-        except InvalidTag:
-            raise CorruptedRecord(
-                f"The stored {field} of connection {conn_id} failed its integrity check; "
-                "replace its keys."
-            ) from None
-        return Secret(plain.decode())
+        return self._aead.decrypt(nonce, sealed, self._aad(conn_id, field, exchange))
+
+
+FIELD_LABELS = {"api_key": "API Key", "secret": "Secret Key", "passphrase": "Passphrase"}
+
+
+def open_secret(
+    vault: Vault,
+    blob: object,
+    *,
+    conn_id: int,
+    name: str,
+    field: str,
+    exchange: str,
+) -> Secret:
+    """Decrypt one stored secret field of the connection called `name`.
+
+    Whatever is wrong with the stored value (missing, not a blob, unknown version, truncated,
+    altered, moved from another row, field or exchange, not text) ends in CorruptedRecord naming
+    the connection and the field, never in a raw exception.
+    """
+    return _decrypt(vault, blob, conn_id, name, field, exchange)
+
+
+def _decrypt(
+    vault: Vault, blob: object, conn_id: int, name: str, field: str, exchange: str
+) -> Secret:
+    try:
+        if not isinstance(blob, bytes) or not blob:
+            raise UnsupportedFormat("nothing is saved")
+        return Secret(vault._open(blob, conn_id, field, exchange).decode())
+    except InvalidTag:
+        why = "failed its integrity check"
+    except UnsupportedFormat as exc:
+        why = f"is damaged ({exc})"
+    except (ValueError, TypeError):  # a truncated nonce, text that is not UTF-8
+        why = "is damaged (truncated or not text)"
+    raise CorruptedRecord(
+        f'Damaged record: the saved {FIELD_LABELS.get(field, field)} of "{name}" {why}, so this '
+        "connection cannot be used. Replace its keys (Connections, Replace keys); the other "
+        "connections are not affected."
+    )
 
 
 # --- Wrapping the data key ---------------------------------------------------------------------
@@ -109,16 +154,48 @@ def vault_mode(db: Database) -> str | None:
     return meta["mode"] if meta else None
 
 
+def _damaged_settings(what: str) -> CorruptedRecord:
+    return CorruptedRecord(
+        f"Damaged record: the vault settings in the database are damaged ({what}), so no saved "
+        "key can be decrypted. Nothing was changed. Restore backfuture.db from your backup."
+    )
+
+
 def _unlock_dek(meta: dict[str, Any], settings: Settings, passphrase: str | None) -> bytes:
-    """Unwrap the data key with the KEK of the vault's current mode."""
-    if meta["mode"] == "keyfile":
+    """Unwrap the data key with the KEK of the vault's current mode.
+
+    Damaged settings (unknown mode, bad KDF parameters or salt, a truncated wrapped key) raise
+    CorruptedRecord; a key that does not fit raises WrongMasterKey."""
+    mode, wrapped, vault_id = meta.get("mode"), meta.get("wrapped_dek"), meta.get("vault_id")
+    if not isinstance(vault_id, str) or not vault_id:
+        raise _damaged_settings("no vault id")
+    if not isinstance(wrapped, bytes) or len(wrapped) != WRAPPED_BYTES:
+        raise _damaged_settings("the wrapped data key has the wrong size")
+    if mode == "keyfile":
+        if meta.get("salt") is not None or meta.get("kdf") is not None:
+            raise _damaged_settings("the protection mode does not match its settings")
         kek = read_keyfile(settings)
-    else:
+    elif mode == "passphrase":
         if passphrase is None:
             raise VaultLocked("Enter the master passphrase to unlock BackFuture.")
-        params = KdfParams(meta["kdf_memory_kib"], meta["kdf_iterations"], meta["kdf_lanes"])
-        kek = derive_kek(passphrase, KdfRecord(salt=meta["salt"], params=params))
-    return unwrap(kek, meta["wrapped_dek"], meta["vault_id"])
+        kek = _passphrase_kek(meta, passphrase)
+    else:
+        raise _damaged_settings(f"unknown protection mode {str(mode)[:20]!r}")
+    return unwrap(kek, wrapped, vault_id)
+
+
+def _passphrase_kek(meta: dict[str, Any], passphrase: str) -> bytes:
+    salt = meta.get("salt")
+    numbers = [meta.get(k) or 0 for k in ("kdf_memory_kib", "kdf_iterations", "kdf_lanes")]
+    if meta.get("kdf") != "argon2id" or not isinstance(salt, bytes) or len(salt) < 8:
+        raise _damaged_settings("the passphrase's key-derivation settings are missing")
+    ranges = zip(numbers, KDF_RANGES, strict=True)
+    if not all(isinstance(n, int) and low <= n <= high for n, (low, high) in ranges):
+        raise _damaged_settings("the passphrase's key-derivation cost is out of range")
+    try:
+        return derive_kek(passphrase, KdfRecord(salt=salt, params=KdfParams(*map(int, numbers))))
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. memory below 8 x lanes KiB
+        raise _damaged_settings(f"the key-derivation settings are refused: {exc}") from None
 
 
 def open_vault(db: Database, settings: Settings, passphrase: str | None = None) -> Vault:
@@ -126,13 +203,19 @@ def open_vault(db: Database, settings: Settings, passphrase: str | None = None) 
 
     Raises:
         VaultLocked: passphrase mode and no passphrase given.
-        WrongMasterKey, KeyfileMissing, KeyfileInsecure, UnsupportedFormat.
+        WrongMasterKey, KeyfileMissing, KeyfileInsecure, KeyfileDamaged, UnsupportedFormat.
+        CorruptedRecord: the vault settings are damaged (or missing beside saved keys).
     """
     meta = _meta(db)
     if meta is None:
+        if db.execute(SEALED_ROWS).fetchone()[0]:
+            raise _damaged_settings("the record of the data key is missing")
         return _create_vault(db, settings)
-    if meta["format_version"] != FORMAT_VERSION:
+    version = meta.get("format_version")
+    if isinstance(version, int) and version > FORMAT_VERSION:
         raise UnsupportedFormat("The vault was written by a newer version of BackFuture.")
+    if version != FORMAT_VERSION:
+        raise _damaged_settings("unknown format version")
     return Vault(meta["vault_id"], _unlock_dek(meta, settings, passphrase))
 
 

@@ -19,10 +19,10 @@ from backfuture_core.connection_form import (
     validate_form,
     validate_keys,
 )
-from backfuture_core.errors import CorruptedRecord, NotFound, StorageError
+from backfuture_core.errors import NotFound, StorageError
 from backfuture_core.exchanges.registry import get_exchange
 from backfuture_core.models import Connection, Credentials, Market, Secret, Status
-from backfuture_core.security.vault import Vault
+from backfuture_core.security.vault import Vault, open_secret
 from backfuture_core.storage.database import audit, now_iso, write
 from backfuture_core.validation import name_key
 
@@ -96,22 +96,26 @@ def find_connection(db: Database, name: str) -> Connection:
 
 
 def load_credentials(db: Database, vault: Vault, conn_id: int) -> Credentials:
-    """Decrypt a connection's keys just in time. Never cache the result."""
-    columns = "exchange, " + ", ".join(SECRET_COLUMNS.values())
+    """Decrypt a connection's keys just in time. Never cache the result.
+
+    A damaged or missing secret raises CorruptedRecord naming the connection."""
+    columns = "name, exchange, " + ", ".join(SECRET_COLUMNS.values())
     row = next(iter(db.table(TABLE).rows_where("id = ?", [conn_id], select=columns)), None)
     if row is None:
         raise NotFound("This connection no longer exists.")
 
-    def open_field(field: str) -> Secret | None:
-        blob = row[SECRET_COLUMNS[field]]
-        if blob is None:
-            return None
-        return vault.decrypt(blob, conn_id=conn_id, field=field, exchange=row["exchange"])
+    def open_field(field: str) -> Secret:
+        return open_secret(
+            vault,
+            row[SECRET_COLUMNS[field]],
+            conn_id=conn_id,
+            name=row["name"],
+            field=field,
+            exchange=row["exchange"],
+        )
 
-    api_key, secret = open_field("api_key"), open_field("secret")
-    if api_key is None or secret is None:
-        raise CorruptedRecord(f"Connection {conn_id} has no saved keys; replace its keys.")
-    return Credentials(api_key, secret, open_field("passphrase"))
+    passphrase = None if row["passphrase_enc"] is None else open_field("passphrase")
+    return Credentials(open_field("api_key"), open_field("secret"), passphrase)
 
 
 # --- Changing ----------------------------------------------------------------------------------

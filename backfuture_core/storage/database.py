@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from backfuture_core.errors import DatabaseCorrupt, StorageError
+from backfuture_core.storage import atomic, faults
 from backfuture_core.storage.migrations import MIGRATIONS
 
 # Database files whose integrity this process has checked: (resolved path, device, inode).
@@ -46,11 +47,6 @@ def check_integrity(db: Database) -> bool:
     return bool(db.execute("PRAGMA quick_check").fetchone()[0] == "ok")
 
 
-def _file_key(path: Path) -> tuple[str, int, int]:
-    info = path.stat()
-    return (str(path.resolve()), info.st_dev, info.st_ino)
-
-
 def _is_checked(key: tuple[str, int, int]) -> bool:
     with _checked_lock:
         return key in _checked
@@ -62,68 +58,140 @@ def _mark_checked(key: tuple[str, int, int]) -> None:
 
 
 def open_db(path: Path | str) -> Database:
-    """Open (creating if needed) the database at `path`, apply pragmas and migrations.
+    """Open BackFuture's database at `path` (creating it, complete, if there is none), apply
+    pragmas and migrations.
 
-    The integrity check runs on the first open of each database file in this process.
+    A file that is not BackFuture's database is refused and left byte-identical: a folder, an
+    empty file, a file that is not SQLite, an SQLite database of another program (never
+    migrated), a damaged database. The integrity check runs on the first open of each database
+    file in this process.
 
-    Raises:
-        DatabaseCorrupt: the file is not a usable SQLite database.
-        StorageError: the folder cannot be created or the file cannot be opened.
+    Raises a `StorageError` subclass that says what is wrong and what to do (see `faults`).
     """
     path = Path(path)
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fresh = not path.exists()
-        if fresh:
-            # Pre-create the file 0600 so the database and its WAL/SHM never get looser modes.
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        key = _file_key(path)
-        conn = sqlite3.connect(str(path), timeout=5.0)
+        if not path.exists() and not path.is_symlink():
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _create(path)
+        info = path.stat()
+        writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
     except OSError as exc:
-        raise StorageError(f"Cannot open the database in {path.parent}: {exc.strerror}.") from exc
-    db = Database(conn)
+        raise faults.from_os(exc, path) from exc
+    except sqlite3.Error as exc:
+        raise faults.from_sqlite(exc, path) or faults.unavailable(path, str(exc)) from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise faults.not_a_file(path)
+    if info.st_size == 0:
+        raise faults.empty(path)
+    if not writable:  # found before anything is written; SQLite itself would open it read-only
+        raise faults.read_only(path)
+    key = (str(path.resolve()), info.st_dev, info.st_ino)
+    conn = sqlite3.connect(str(path), timeout=5.0)
     try:
+        db = Database(conn)
         db.execute("PRAGMA busy_timeout = 5000")
+        _require_backfuture(db, path)
         # Checked before anything writes (switching to WAL rewrites the header).
-        if not fresh and not _is_checked(key) and not check_integrity(db):
-            raise DatabaseCorrupt(
-                f"The database {path} failed its integrity check. Nothing was changed."
-            )
+        if not _is_checked(key) and not check_integrity(db):
+            raise faults.damaged(path, "failed its integrity check")
         with db.ensure_autocommit_on():
             db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = FULL")
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA secure_delete = ON")
-        if MIGRATIONS.pending(db):
-            with write(db):
-                MIGRATIONS.apply(db)
-    except DatabaseCorrupt:
+        _pragmas(db)
+        _migrate(db)
+    except BaseException as exc:
         conn.close()
+        if isinstance(exc, sqlite3.Error):
+            fault = faults.from_sqlite(exc, path)
+            raise fault or faults.damaged(path, f"cannot be read ({exc})") from exc
         raise
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise DatabaseCorrupt(
-            f"{path} is not a readable BackFuture database ({exc}). Nothing was changed."
-        ) from exc
     _mark_checked(key)
     return db
 
 
+def _pragmas(db: Database) -> None:
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA secure_delete = ON")
+
+
+def _migrate(db: Database) -> None:
+    if MIGRATIONS.pending(db):
+        with write(db):
+            MIGRATIONS.apply(db)
+
+
+def _require_backfuture(db: Database, path: Path) -> None:
+    """Refuse a database BackFuture did not create: it records its migrations under its own
+    name (`MIGRATIONS`), and it never leaves a database without them (see `_create`)."""
+    if MIGRATIONS.applied(db):
+        return
+    tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    raise faults.foreign(path) if tables else faults.empty(path)
+
+
+def _create(path: Path) -> None:
+    """Create the database complete or not at all: the schema is built in a temporary file of
+    the same folder, which then gets the database's name (`atomic.publish`, never over a file
+    another process created meanwhile). So BackFuture never leaves an empty or half-made
+    database behind, and `open_db` can refuse every such file as not its own."""
+    temp = atomic.temp_path(path)
+    os.close(atomic.create_private(temp))  # 0600 before SQLite writes (its journal copies it)
+    try:
+        db = Database(sqlite3.connect(str(temp)))
+        try:
+            _pragmas(db)
+            _migrate(db)
+        finally:
+            db.close()
+        atomic.fsync_path(temp)
+        if atomic.publish(temp, path):
+            _mark_checked((str(path.resolve()), *_device_inode(path)))
+    finally:
+        temp.unlink(missing_ok=True)
+        temp.with_name(temp.name + "-journal").unlink(missing_ok=True)
+
+
+def _device_inode(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_dev, info.st_ino
+
+
+def _db_path(db: Database) -> Path:
+    """The file behind a handle (for messages)."""
+    try:
+        row = db.conn.execute("PRAGMA database_list").fetchone()
+    except sqlite3.Error:
+        row = None
+    return Path(row[2]) if row and row[2] else Path("backfuture.db")
+
+
 @contextlib.contextmanager
 def write(db: Database) -> Iterator[Database]:
-    """One user action = one `BEGIN IMMEDIATE` transaction; nested calls become savepoints."""
+    """One user action = one `BEGIN IMMEDIATE` transaction; nested calls become savepoints.
+
+    A fault of the disk or the file (full, read-only, I/O error) rolls the whole action back and
+    is raised as the `StorageError` that explains it; other SQLite errors are raised as they are.
+    """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
-    db.conn.execute("BEGIN IMMEDIATE")
     try:
-        yield db
-    except BaseException:
-        db.rollback()
-        raise
-    else:
-        db.conn.execute("COMMIT")
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.rollback()
+            raise
+        else:
+            db.conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        fault = faults.from_sqlite(exc, _db_path(db))
+        if fault is None:
+            raise
+        if db.conn.in_transaction:  # a failed COMMIT leaves the transaction open
+            db.rollback()
+        raise fault from exc
 
 
 def audit(db: Database, action: str, *, connection_id: int | None = None, detail: str = "") -> None:

@@ -7,6 +7,11 @@ settings and vault from the session. That handle lives only in the thread's loca
 so it is closed, in its own thread, when the script thread ends (Streamlit offers no public
 hook for the end of a run). Widget callbacks run before the script: they use `callback_db`.
 
+A storage fault at start-up (read-only folder, full disk, a file that is not BackFuture's
+database...) is shown as a page that says what is wrong and what to do (`startup_problem`), never
+as Streamlit's error: app.py navigates to that page alone, and a page run on its own stops with
+the same text. Key problems (missing, damaged or unsafe keyfile) go to the unlock page.
+
 The unlock gate holds either way. app.py shows only the unlock page while locked, and the
 Overview once unlocked. A page run on its own follows the same rule: `require_vault` sends a
 locked session to the unlock page (or, where no unlock page is registered, stops the page with
@@ -26,7 +31,7 @@ from sqlite_utils import Database
 from streamlit.errors import StreamlitAPIException
 
 from backfuture_core.config import Settings
-from backfuture_core.errors import VaultError, VaultLocked
+from backfuture_core.errors import BackfutureError, StorageError, VaultError, VaultLocked
 from backfuture_core.security.vault import Vault, open_vault, vault_mode
 from backfuture_core.storage.database import open_db
 from pages._ui.messages import show_error
@@ -70,12 +75,44 @@ def _context(settings: Settings, db: Database) -> RunContext:
     return RunContext(settings, db, mode, vault, error)
 
 
+def _open_context(settings: Settings) -> RunContext:
+    """Open the database and build the run's context; the handle is closed if that fails."""
+    db = open_db(settings.db_path)
+    try:
+        return _context(settings, db)
+    except BaseException:
+        db.close()
+        raise
+
+
 def bootstrap() -> RunContext:
-    """Open settings, database and vault for this run (app.py; it calls `close` at the end)."""
-    settings = _settings()
-    _run.opened = _context(settings, open_db(settings.db_path))
+    """Open settings, database and vault for this run (app.py; it calls `close` at the end).
+
+    Raises StorageError when the data cannot be used (app.py shows `startup_problem`).
+    """
+    _run.opened = _open_context(_settings())
     _note_lock_state(_run.opened)  # app.py's own navigation moves a just-unlocked session on
     return _run.opened
+
+
+def show_startup_problem(error: BackfutureError) -> None:
+    """What is wrong with the data and what to do; the paths help find it."""
+    st.title("BackFuture cannot start")
+    show_error(error)
+    settings = _settings()
+    st.markdown("**Where BackFuture looks for its data**")
+    st.text(f"Database: {settings.db_path}\nKeyfile:  {settings.keyfile_path}")
+    st.caption("Fix the problem, then press Try again. BackFuture changed none of these files.")
+    st.button("Try again", icon=":material/refresh:", key="startup.retry")
+
+
+def startup_problem(error: BackfutureError) -> st.Page:
+    """The only page while the data cannot be used: it shows `error` and offers to try again."""
+
+    def cannot_start() -> None:
+        show_startup_problem(error)
+
+    return st.Page(cannot_start, title="Cannot start", icon=":material/error:")
 
 
 def close() -> None:
@@ -95,17 +132,26 @@ class _ThreadHandle:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.db = open_db(settings.db_path)
+        self.db = open_db(settings.db_path)  # a StorageError leaves nothing to close
         self.context: RunContext | None = None
         self.session_vault: Vault | None = None  # the session's vault `context` was built from
         self.closed = weakref.finalize(self, self.db.close)
 
 
 def ctx() -> RunContext:
-    """This run's context: app.py's, or one opened here for a page run on its own."""
+    """This run's context: app.py's, or one opened here for a page run on its own (which stops
+    with the start-up problem when the data cannot be used)."""
     opened = getattr(_run, "opened", None)
     if opened is not None:
         return opened
+    try:
+        return _lazy_context()
+    except StorageError as exc:
+        show_startup_problem(exc)
+        st.stop()
+
+
+def _lazy_context() -> RunContext:
     settings = _settings()
     handle: _ThreadHandle | None = getattr(_run, "lazy", None)
     if handle is None or handle.settings is not settings:

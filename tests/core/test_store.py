@@ -114,10 +114,12 @@ def test_not_a_database_is_reported_and_untouched(settings):
 
 
 def _plain_sqlite_file(path, *, corrupt: bool = False) -> None:
-    """A database written by plain sqlite3 (so open_db has never seen it), optionally with a
-    damaged page that only the integrity check notices."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path)
+    """A BackFuture database with a filler table that this process has never opened (made at
+    another path, then copied to a new file), optionally with a damaged page that only the
+    integrity check notices."""
+    source = path.parent.parent / "elsewhere" / path.name
+    open_db(source).close()
+    conn = sqlite3.connect(source)
     conn.execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT)")
     conn.executemany("INSERT INTO filler (body) VALUES (?)", [("x" * 500,)] * 100)
     conn.execute("CREATE INDEX filler_body ON filler (body)")
@@ -126,6 +128,8 @@ def _plain_sqlite_file(path, *, corrupt: bool = False) -> None:
         conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_size", "page_count")
     )
     conn.close()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(source.read_bytes())
     if corrupt:
         data = bytearray(path.read_bytes())
         last = (pages - 1) * page_size

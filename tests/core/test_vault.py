@@ -233,3 +233,107 @@ def test_vault_not_picklable(vault):
     with pytest.raises(TypeError):
         pickle.dumps(vault)
     assert "unlocked" in repr(vault)
+
+
+# --- Damaged records: named, never raised raw --------------------------------------------------
+
+GOOD_FORM = {
+    "exchange": "mexc",
+    "api_key": "mx0vglAPIKEY1234",
+    "secret": "SECRETvalue0123456789",
+    "market": "spot",
+}
+
+
+def _two_connections(db, vault):
+    from backfuture_core.storage.connections import ConnectionForm, add_connection
+
+    broken = add_connection(db, vault, ConnectionForm(name="Broken Account", **GOOD_FORM))
+    healthy = add_connection(db, vault, ConnectionForm(name="Healthy Account", **GOOD_FORM))
+    return broken, healthy
+
+
+def _set_column(db, conn_id: int, column: str, value) -> None:
+    db.execute(f"UPDATE connections SET {column} = ? WHERE id = ?", [value, conn_id])  # noqa: S608
+    db.conn.commit()
+
+
+def _blob(db, conn_id: int, column: str) -> bytes:
+    return db.execute(
+        f"SELECT {column} FROM connections WHERE id = ?",  # noqa: S608 - a fixed column name
+        [conn_id],
+    ).fetchone()[0]
+
+
+# (what is done to the stored secret, the column, the new value from the stored blob and the
+# other connection's blob)
+ROW_DAMAGE = [
+    ("truncated", "secret_enc", lambda own, other: own[:5]),
+    ("one byte", "secret_enc", lambda own, other: own[:1]),
+    ("empty", "secret_enc", lambda own, other: b""),
+    ("missing key", "api_key_enc", lambda own, other: None),
+    ("missing secret", "secret_enc", lambda own, other: None),
+    ("unknown version", "secret_enc", lambda own, other: b"\x07" + own[1:]),
+    ("flipped bit", "api_key_enc", lambda own, other: own[:-1] + bytes([own[-1] ^ 1])),
+    ("copied from another row", "secret_enc", lambda own, other: other),
+    ("text instead of bytes", "secret_enc", lambda own, other: "not a blob"),
+    ("a number", "api_key_enc", lambda own, other: 42),
+]
+
+
+@pytest.mark.parametrize(("damage", "column", "change"), ROW_DAMAGE, ids=[d[0] for d in ROW_DAMAGE])
+def test_damaged_secret_names_its_connection_and_spares_the_others(
+    db, vault, damage, column, change
+):
+    from backfuture_core.storage.connections import load_credentials
+
+    broken, healthy = _two_connections(db, vault)
+    _set_column(
+        db, broken.id, column, change(_blob(db, broken.id, column), _blob(db, healthy.id, column))
+    )
+    with pytest.raises(CorruptedRecord) as caught:
+        load_credentials(db, vault, broken.id)
+    message = str(caught.value)
+    assert '"Broken Account"' in message
+    assert "Damaged record" in message
+    assert f"connection {broken.id}" not in message
+    assert "Replace its keys" in message
+    assert load_credentials(db, vault, healthy.id).secret.reveal() == GOOD_FORM["secret"]
+
+
+def _set_meta(db, **values) -> None:
+    sets = ", ".join(f"{k} = ?" for k in values)
+    db.execute(f"UPDATE vault_meta SET {sets} WHERE id = 1", list(values.values()))  # noqa: S608
+    db.conn.commit()
+
+
+# Damage to the vault settings, and the passphrase the user then types (None: keyfile mode).
+SETTINGS_DAMAGE = [
+    ("mode flipped to passphrase", {"mode": "passphrase"}, PASSPHRASE),
+    ("mode flipped to keyfile", {"mode": "keyfile"}, None),
+    ("memory cost zero", {"kdf_memory_kib": 0}, PASSPHRASE),
+    ("iterations absurd", {"kdf_iterations": 10**9}, PASSPHRASE),
+    ("lanes not a number", {"kdf_lanes": "four"}, PASSPHRASE),
+    ("memory below the lanes' minimum", {"kdf_memory_kib": 8, "kdf_lanes": 4}, PASSPHRASE),
+    ("salt missing", {"salt": None}, PASSPHRASE),
+    ("kdf unknown", {"kdf": "md5"}, PASSPHRASE),
+    ("wrapped key truncated", {"wrapped_dek": b"\x00" * 10}, PASSPHRASE),
+    ("format version not a number", {"format_version": "one"}, PASSPHRASE),
+]
+
+
+@pytest.mark.parametrize(
+    ("damage", "values", "typed"), SETTINGS_DAMAGE, ids=[d[0] for d in SETTINGS_DAMAGE]
+)
+def test_damaged_vault_settings_are_a_damaged_record(db, vault, settings, damage, values, typed):
+    keyfile_mode = damage == "mode flipped to passphrase"
+    if not keyfile_mode:
+        set_passphrase(db, settings, vault, PASSPHRASE)
+    _set_meta(db, **values)
+    db.close()
+    before = files_state(settings)
+    handle = open_db(settings.db_path)
+    with pytest.raises(CorruptedRecord, match="vault settings in the database are damaged"):
+        open_vault(handle, settings, typed)
+    handle.close()
+    assert files_state(settings) == before
