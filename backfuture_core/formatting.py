@@ -34,3 +34,8 @@ def format_with_unit(value: float, unit: str, quote: str = "") -> str:
     if unit == "quote":
         return f"{number} {quote or 'quote'}"
     return number
+
+
+def format_names(names: list[str]) -> str:
+    """["A"] -> "A"; ["A", "B", "C"] -> "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
