@@ -55,7 +55,8 @@ class Accounts:
             return f"same account as {self.names[counted]}"
         others = self.sizes.get(conn_id, 1) - 1
         if others:
-            return f"counted for its account (also used by {others} more connection(s))"
+            more = "1 more connection" if others == 1 else f"{others} more connections"
+            return f"counted once for its account, also used by {more}"
         return ""
 
     def notes(self) -> dict[int, str]:
