@@ -19,7 +19,8 @@ from backfuture_core.portfolio.balances_view import allocation, refresh_balances
 from backfuture_core.portfolio.history import value_history
 from backfuture_core.sandbox import DemoKey, Sandbox, demo_keys
 from backfuture_core.session_cache import ResultCache
-from backfuture_core.storage.connections import ConnectionForm, add_connection, replace_keys
+from backfuture_core.storage.connections import replace_keys
+from tests.core.test_portfolio import connect
 
 KEYS = {k.label: k for k in demo_keys()}
 MAIN, NO_IP, WITHDRAW = (
@@ -81,19 +82,6 @@ def sb():
     with Sandbox() as sandbox:
         sandbox.add_key(OTHER)
         yield sandbox
-
-
-def connect(db, vault, sb: Sandbox, key: DemoKey) -> Connection:
-    form = ConnectionForm(
-        exchange=key.exchange,
-        name=key.label,
-        api_key=key.api_key,
-        secret=key.secret,
-        passphrase=key.passphrase or "",
-        market=key.market,
-        api_base_url=sb.base_url(key.exchange),
-    )
-    return add_connection(db, vault, form)
 
 
 def record_test(db, sb: Sandbox, connection: Connection, key: DemoKey) -> None:
