@@ -142,3 +142,8 @@ def title_of(identifier: str | None) -> str:
         return MISSING
     text = str(identifier).replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+def format_names(names: list[str]) -> str:
+    """["A"] -> "A"; ["A", "B", "C"] -> "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -5,6 +5,7 @@ import math
 import streamlit as st
 
 from backfuture_core.charts import portfolio as charts
+from backfuture_core.portfolio.accounts import COUNTING_RULE, history_per_account
 from backfuture_core.portfolio.balances_view import DUST_USDT, balance_table, refresh_balances
 from backfuture_core.portfolio.history import value_history
 from backfuture_core.portfolio.rows import POSITION_COLUMNS
@@ -37,6 +38,9 @@ for start in range(0, len(rows), 4):
     for column, row in zip(st.columns(4), rows[start : start + 4], strict=False):
         column.text(row.connection + (" (stale)" if row.state == "stale" else ""))
         column.metric("Value (USDT)", money(row.total_usdt), label_visibility="collapsed")
+        column.caption(row.account)
+if view.accounts.shared:
+    st.caption(COUNTING_RULE)
 
 st.subheader("Assets")
 NUMBER = st.column_config.NumberColumn
@@ -58,7 +62,7 @@ st.caption(
 )
 left, right = st.columns(2)
 left.plotly_chart(charts.allocation_figure(view.balances), key=K + "allocation")
-history = value_history(context.db, [c.id for c in targets])
+history = history_per_account(value_history(context.db, [c.id for c in targets]), view.accounts)
 right.plotly_chart(charts.value_history_figure(history), key=K + "history")
 
 if view.futures:

@@ -11,6 +11,7 @@ from backfuture_core.diagnostics.reports import (
 )
 from backfuture_core.diagnostics.run import run_each
 from backfuture_core.errors import BackfutureError
+from backfuture_core.portfolio.accounts import accounts_of
 from backfuture_core.storage import connections as core
 from pages import _ui
 
@@ -63,6 +64,7 @@ if run_one or run_all:
 
 if st.session_state.get("test.summary"):
     latest = core.list_connections(context.db)
+    accounts = accounts_of(context.db, latest)
     counts = [
         (label, sum(c.status == s for c in latest)) for s, (label, *_) in _ui.STATUS_BADGES.items()
     ]
@@ -73,6 +75,7 @@ if st.session_state.get("test.summary"):
                 {
                     "Connection": _ui.connection_label(c),
                     "Status": _ui.STATUS_BADGES[c.status][0],
+                    "Account": accounts.note(c.id),
                     "Last tested": c.last_tested_at,
                 }
                 for c in latest
@@ -86,6 +89,7 @@ conn = core.get_connection(context.db, selected_id)
 report = latest_report(context.db, conn.id)
 st.subheader("Checklist")
 st.text(_ui.connection_label(conn))
+_ui.connection_notes(context.db, vault, conn, conns)
 if report is None:
     st.info("Not tested yet. Press 'Test connection'.", icon=":material/info:")
     st.stop()

@@ -7,7 +7,9 @@ import streamlit as st
 from backfuture_core.errors import BackfutureError, ValidationError
 from backfuture_core.exchanges.registry import ROADMAP, SUPPORTED
 from backfuture_core.models import Market
+from backfuture_core.portfolio.accounts import accounts_of
 from backfuture_core.storage import connections as core
+from backfuture_core.storage.key_fingerprints import shared_key_warning, shared_keys
 from pages import _ui
 
 NAMES = {e.id: e.name for e in SUPPORTED.values()}
@@ -15,7 +17,7 @@ MARKETS = {m.value: m.label for m in Market}
 
 st.title("Connections")
 context = _ui.ctx()
-_ui.require_vault()
+vault = _ui.require_vault()
 
 
 def save_connection() -> None:
@@ -112,7 +114,12 @@ if flash := st.session_state.pop("manage.flash", None):
 if not conns:
     st.info("No connections yet. Add one with the form above.", icon=":material/info:")
     st.stop()
-st.dataframe(_ui.connections_frame(conns, NAMES), hide_index=True, key="connections.table")
+accounts = accounts_of(context.db, conns).notes()
+st.dataframe(
+    _ui.connections_frame(conns, NAMES, accounts=accounts), hide_index=True, key="connections.table"
+)
+for group in shared_keys(context.db, vault):
+    st.warning(shared_key_warning(group), icon=":material/key:")
 
 by_id = {c.id: c for c in conns}
 selected = st.selectbox(

@@ -4,6 +4,7 @@ import streamlit as st
 
 from backfuture_core.exchanges.registry import SUPPORTED
 from backfuture_core.portfolio import history as portfolio
+from backfuture_core.portfolio.accounts import accounts_of
 from backfuture_core.storage import connections as core
 from pages import _ui
 
@@ -38,7 +39,9 @@ columns = st.columns(len(counts))
 for column, (status, count) in zip(columns, counts.items(), strict=True):
     column.metric(_ui.STATUS_BADGES[status][0], count)
 st.dataframe(
-    _ui.connections_frame(conns, NAMES, portfolio.latest_values(context.db)),
+    _ui.connections_frame(
+        conns, NAMES, portfolio.latest_values(context.db), accounts_of(context.db, conns).notes()
+    ),
     hide_index=True,
     key="overview.table",
     column_config={"Value (USDT)": st.column_config.NumberColumn(format="%.2f")},

@@ -69,3 +69,15 @@ def report_history(db: Database, connection_id: int, limit: int = 20) -> list[Co
 def latest_report(db: Database, connection_id: int) -> ConnectionReport | None:
     history = report_history(db, connection_id, limit=1)
     return history[0] if history else None
+
+
+def latest_account_ids(db: Database) -> dict[int, str]:
+    """connection id -> the exchange account id its latest report read, for connections tested
+    since their keys were saved (new keys make a connection untested again)."""
+    rows = db.execute(
+        "SELECT r.connection_id, json_extract(r.body, '$.account_id') FROM reports r"
+        " JOIN connections c ON c.id = r.connection_id"
+        " WHERE c.status != 'untested'"
+        " AND r.id IN (SELECT MAX(id) FROM reports GROUP BY connection_id)"
+    ).fetchall()
+    return {int(conn_id): str(account) for conn_id, account in rows if account not in (None, "")}

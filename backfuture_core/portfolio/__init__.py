@@ -13,6 +13,7 @@ One module per concern; import from the concrete module (nothing is re-exported 
 - `symbols`: which symbols to ask an exchange about (saved strategy pairs).
 - `settled`: closed orders and fills kept on disk, and the spans they cover.
 - `history`: balance snapshots and the value history.
+- `accounts`: which connections share an exchange account, so that each account counts once.
 - `notices`: how fresh the shown data is, and what to tell about a failed refresh.
 - `balances_view`, `orders_view`: the page view-models and their session-cached refreshes.
 - `export`: CSV downloads.

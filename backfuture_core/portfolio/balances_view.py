@@ -5,14 +5,16 @@ refresh fails), and the asset table and allocation built from them."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlite_utils import Database
 
+from backfuture_core.diagnostics.reports import latest_account_ids
 from backfuture_core.models import Connection
+from backfuture_core.portfolio.accounts import Accounts, group_accounts
 from backfuture_core.portfolio.holdings import fetch_portfolios
 from backfuture_core.portfolio.notices import Shown, notices, oldest_fetch
 from backfuture_core.portfolio.results import Portfolio
@@ -34,19 +36,27 @@ DUST_USDT = 1.0
 
 @dataclass(frozen=True)
 class PortfolioView(Shown):
-    balances: pd.DataFrame  # BALANCE_COLUMNS, every connection shown
-    positions: pd.DataFrame  # POSITION_COLUMNS
+    balances: pd.DataFrame  # BALANCE_COLUMNS, the connection counted for each account
+    positions: pd.DataFrame  # POSITION_COLUMNS, likewise
     totals: pd.DataFrame  # TOTALS_COLUMNS, one row per connection
-    total_usdt: float
+    total_usdt: float  # each exchange account counted once
     futures: bool  # a futures connection is shown
+    accounts: Accounts  # which connections share an account, and which one counts
 
 
 def portfolio_view(
-    connections: Sequence[Connection], entries: Sequence[Fetched[Portfolio]]
+    connections: Sequence[Connection],
+    entries: Sequence[Fetched[Portfolio]],
+    account_ids: Mapping[int, str] | None = None,
 ) -> PortfolioView:
-    values = [e.value for e in entries if e.value is not None]
+    """The view of `connections`; with `account_ids` (from their tests), connections on one
+    exchange account add to the total, the assets and the positions once."""
+    pairs = list(zip(connections, entries, strict=True))
+    fetched = {c.id for c, e in pairs if e.value is not None}
+    accounts = group_accounts(connections, account_ids or {}, fetched=fetched)
+    values = [e.value for c, e in pairs if e.value is not None and accounts.counts(c.id)]
     totals = []
-    for conn, entry in zip(connections, entries, strict=True):
+    for conn, entry in pairs:
         p = entry.value
         state = "stale" if entry.stale else ("failed" if p is None else "fresh")
         totals.append(
@@ -56,6 +66,7 @@ def portfolio_view(
                 "total_usdt": p.total_usdt if p is not None else math.nan,
                 "unpriced": ", ".join(p.unpriced) if p is not None else "",
                 "state": state,
+                "account": accounts.note(conn.id),
             }
         )
     return PortfolioView(
@@ -66,6 +77,7 @@ def portfolio_view(
         totals=to_frame(totals, TOTALS_COLUMNS),
         total_usdt=float(sum(p.total_usdt for p in values)),
         futures=any(c.market.has_futures for c in connections),
+        accounts=accounts,
     )
 
 
@@ -85,7 +97,7 @@ def refresh_balances(
         lambda ids: fetch_portfolios(db, vault, [by_id[i] for i in ids]),
         force=force,
     )
-    return portfolio_view(connections, entries)
+    return portfolio_view(connections, entries, latest_account_ids(db))
 
 
 def balance_table(

@@ -34,7 +34,7 @@ TABLE_COLUMNS = (
     "connection", "market", "asset", "free", "used", "total", "price", "value", "share",
     "priced_by",
 )  # fmt: skip
-TOTALS_COLUMNS = ("connection_id", "connection", "total_usdt", "unpriced", "state")
+TOTALS_COLUMNS = ("connection_id", "connection", "total_usdt", "unpriced", "state", "account")
 TAG_COLUMNS = ("connection_id", "connection", "exchange")
 
 _NUMERIC = {

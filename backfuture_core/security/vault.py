@@ -22,6 +22,7 @@ from sqlite_utils import Database
 from backfuture_core.config import KdfParams, Settings
 from backfuture_core.errors import CorruptedRecord, UnsupportedFormat, VaultLocked, WrongMasterKey
 from backfuture_core.models import Secret
+from backfuture_core.security.fingerprint import fingerprint_key, keyed_fingerprint
 from backfuture_core.security.keyfile import create_keyfile, read_keyfile
 from backfuture_core.security.passphrase import (
     KdfRecord,
@@ -46,11 +47,12 @@ KDF_RANGES = ((8, 4 * 1024 * 1024), (1, 1000), (1, 255))
 class Vault:
     """An unlocked vault: encrypts and decrypts secret fields with the data key."""
 
-    __slots__ = ("_aead", "vault_id")
+    __slots__ = ("_aead", "_fingerprint_key", "vault_id")
 
     def __init__(self, vault_id: str, dek: bytes):
         self.vault_id = vault_id
         self._aead = AESGCM(dek)
+        self._fingerprint_key = fingerprint_key(dek)
 
     def __repr__(self) -> str:
         return f"Vault(id={self.vault_id[:8]}…, unlocked)"
@@ -60,6 +62,11 @@ class Vault:
 
     def _aad(self, conn_id: int, field: str, exchange: str) -> bytes:
         return f"v1|{self.vault_id}|conn:{conn_id}|field:{field}|ex:{exchange}".encode()
+
+    def fingerprint(self, api_key: str) -> str:
+        """A keyed fingerprint of an API key (security/fingerprint.py): equal keys, equal
+        fingerprints, in this vault only."""
+        return keyed_fingerprint(self._fingerprint_key, api_key)
 
     def encrypt(self, value: str, *, conn_id: int, field: str, exchange: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)

@@ -6,6 +6,7 @@ repository module per table.
 - `migrations`: the schema, as numbered sqlite-utils migrations.
 - `connections`: the connections table: rows <-> `Connection`, add/edit/replace keys/delete,
   status, and just-in-time credential loading.
+- `key_fingerprints`: keyed fingerprints of the saved API keys and the connections sharing one.
 
 Import from the concrete module, e.g. `from backfuture_core.storage.database import open_db`.
 """

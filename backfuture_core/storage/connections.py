@@ -152,6 +152,7 @@ def add_connection(
                 "exchange": info.id,
                 "market": clean["market"].value,
                 "key_hint": "…" + clean["api_key"][-4:],
+                "key_fingerprint": vault.fingerprint(clean["api_key"]),
                 "api_base_url": clean["api_base_url"],
                 "proxy": clean["proxy"],
                 "note": clean["note"],
@@ -214,6 +215,7 @@ def replace_keys(
             {
                 **_encrypted(vault, conn_id, conn.exchange, _keys_of(clean)),
                 "key_hint": "…" + clean["api_key"][-4:],
+                "key_fingerprint": vault.fingerprint(clean["api_key"]),
                 "status": Status.UNTESTED.value,
                 "updated_at": now_iso(),
             },

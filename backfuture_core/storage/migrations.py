@@ -156,3 +156,17 @@ def m004_settled_activity(db: Database) -> None:
         );
         """,
     )
+
+
+@MIGRATIONS()
+def m007_key_fingerprints(db: Database) -> None:
+    """A keyed fingerprint of each connection's API key (security/fingerprint.py), to notice
+    one key saved in two connections. Rows saved before stay NULL until the vault is open
+    (`storage.key_fingerprints.backfill_fingerprints`)."""
+    _script(
+        db,
+        """
+        ALTER TABLE connections ADD COLUMN key_fingerprint TEXT;
+        CREATE INDEX connections_by_key_fingerprint ON connections (key_fingerprint);
+        """,
+    )

@@ -9,6 +9,7 @@
 
 from pages._ui.connections import (
     connection_label,
+    connection_notes,
     connections_frame,
     exchange_connections,
     portfolio_targets,
@@ -39,6 +40,7 @@ __all__ = [
     "checklist",
     "close",
     "connection_label",
+    "connection_notes",
     "connections_frame",
     "ctx",
     "demo_flash",

@@ -9,7 +9,10 @@ from streamlit.delta_generator import DeltaGenerator
 
 from backfuture_core import demo
 from backfuture_core.models import Connection
+from backfuture_core.portfolio.accounts import accounts_of
+from backfuture_core.security.vault import Vault
 from backfuture_core.storage.connections import list_connections
+from backfuture_core.storage.key_fingerprints import shared_key_warnings
 from pages._ui.status import STATUS_BADGES
 
 COLUMNS = [
@@ -39,8 +42,10 @@ def connections_frame(
     conns: list[Connection],
     exchange_names: dict[str, str],
     values: dict[int, float] | None = None,
+    accounts: dict[int, str] | None = None,
 ) -> pd.DataFrame:
-    """One row per connection; with `values` (id -> USDT), a "Value (USDT)" column after Status."""
+    """One row per connection; with `values` (id -> USDT), a "Value (USDT)" column after Status;
+    with `accounts` (id -> note, `Accounts.notes`), an "Account" column before Demo."""
     rows = [
         [
             connection_label(c),
@@ -58,7 +63,19 @@ def connections_frame(
     frame = pd.DataFrame(rows, columns=COLUMNS)
     if values is not None:
         frame.insert(5, "Value (USDT)", [values.get(c.id, float("nan")) for c in conns])
+    if accounts is not None:
+        frame.insert(
+            frame.columns.get_loc("Demo"), "Account", [accounts.get(c.id, "") for c in conns]
+        )
     return frame
+
+
+def connection_notes(db: Database, vault: Vault, conn: Connection, conns: list[Connection]) -> None:
+    """Under a connection's name: its exchange account among `conns`, and a shared API Key."""
+    if note := accounts_of(db, conns).note(conn.id):
+        st.caption(note[0].upper() + note[1:] + ".")
+    if warning := shared_key_warnings(db, vault).get(conn.id):
+        st.warning(warning, icon=":material/key:")
 
 
 def portfolio_targets(
