@@ -50,7 +50,8 @@ MEXC_CODES = [
         "no_trading_permission",
     ),
     (ccxt.AuthenticationError, '{"code":140002,"msg":"sub-account forbidden"}', "account_frozen"),
-    (ccxt.AccountSuspended, '{"code":30018,"msg":"account abnormal"}', "account_frozen"),
+    # M10 (MEXC spot v3 error codes): "market order is disabled", not a frozen account
+    (ccxt.AccountSuspended, '{"code":30018,"msg":"account abnormal"}', "account_restricted"),
     (ccxt.RateLimitExceeded, '{"code":429,"msg":"Too Many Requests"}', "rate_limited"),
     (
         ccxt.OnMaintenance,
@@ -175,7 +176,8 @@ def test_classify_falls_back_on_the_ccxt_class(exchange, cls, category):
         (ccxt.BadSymbol('kucoin {"code":"400100","msg":"Unsupported trading pair."}'), "unknown"),
         # codes are per exchange: a MEXC code means nothing to KuCoin
         (ccxt.BadRequest('kucoin {"code":"700006","msg":"IP [1.2.3.4] not in list"}'), "unknown"),
-        (ValueError("not JSON"), "unknown"),
+        # an answer of the wrong shape is not the exchange's API (issue 12)
+        (ValueError("not JSON"), "wrong_address"),
     ],
 )
 def test_classify_other_failures(exc, category):
