@@ -33,6 +33,7 @@ REQUIRED = ("reachable", "key_valid", "read", "trade", "futures", "ip_restricted
 NOT_ANSWERED = ("network_unreachable", "wrong_address", "exchange_unavailable", "rate_limited")
 # A balance call refused for these fails its check (the others leave it unknown).
 REFUSALS = ("no_permission", "futures_not_enabled", "account_restricted", "account_frozen")
+FUTURES_REFUSALS = ("no_permission", "futures_not_enabled")  # about futures, not reading
 DELETE_OLD_KEYS = "Delete old keys on the exchange if they are no longer used."
 UNIFIED = (
     "This account is in Unified mode: balances may be incomplete (BackFuture reads the classic "
@@ -123,10 +124,10 @@ def _read(probes: Probes, connection: Connection) -> Check:
     if isinstance(key, KeyInfo) and key.read is False:
         cat = CATEGORIES["no_permission"]
         return Check("read", CheckState.FAIL, "The key has no read permission.", cat.remedy)
-    refused = isinstance(answer, ExchangeError) and answer.category.id == "no_permission"
+    refused = isinstance(answer, ExchangeError) and answer.category.id in FUTURES_REFUSALS
     if refused and label == "futures" and isinstance(key, KeyInfo) and key.read:
-        # K5: the futures account needs the futures permission, not more reading.
-        detail = "The key can read; the futures account needs the futures permission (below)."
+        # K5: the futures account needs the futures permission (or opening), not more reading.
+        detail = "The key can read; the futures account could not be read (see Futures)."
         return Check("read", CheckState.PASS, detail)
     check = _balance_check("read", answer, label)
     if check.state == CheckState.PASS and probes.unified:
