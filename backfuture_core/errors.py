@@ -114,6 +114,9 @@ class ErrorCategory:
     cause: str
     remedy: str
     transient: bool = False
+    # What to do when a data page (Balances, Orders) meets it, where `remedy` speaks of the
+    # connection test; empty: the remedy fits every page.
+    page_remedy: str = ""
 
 
 CATEGORIES: dict[str, ErrorCategory] = {
@@ -156,6 +159,7 @@ CATEGORIES: dict[str, ErrorCategory] = {
             "The exchange API is temporarily unavailable.",
             "Wait and run the test again.",
             transient=True,
+            page_remedy="The data shown is refreshed once the exchange answers again.",
         ),
         ErrorCategory(
             "rate_limited",
@@ -163,6 +167,7 @@ CATEGORIES: dict[str, ErrorCategory] = {
             "Too many requests were sent to the exchange in a short time.",
             "Wait a minute and run the test again.",
             transient=True,
+            page_remedy="Wait a minute before refreshing.",
         ),
         ErrorCategory(
             "clock_skew",
@@ -170,6 +175,7 @@ CATEGORIES: dict[str, ErrorCategory] = {
             "This computer's clock differs too much from the exchange's clock.",
             "Turn on automatic time synchronisation (NTP) on this computer and test again.",
             transient=True,
+            page_remedy="Turn on automatic time synchronisation (NTP) on this computer.",
         ),
         ErrorCategory(
             "account_frozen",
@@ -184,6 +190,8 @@ CATEGORIES: dict[str, ErrorCategory] = {
             "connection was refused, or the TLS handshake or the proxy failed.",
             "Check this computer's internet connection, the proxy and the API base URL, then "
             "test again.",
+            page_remedy="Check this computer's internet connection, the proxy and the API base "
+            "URL of this connection.",
         ),
         ErrorCategory(
             "wrong_address",
@@ -210,9 +218,19 @@ CATEGORIES: dict[str, ErrorCategory] = {
             "Unexpected error",
             "The exchange answered in a way BackFuture does not recognise.",
             "Run the test again; if it persists, check the exchange's status page.",
+            page_remedy="If it persists, test the connection on the Connection test page.",
         ),
     )
 }
+
+
+def page_message(message: str, category_id: str | None) -> str:
+    """A classified message with the advice that fits a data page (Balances, Orders) in place
+    of the connection test's ("run the test again")."""
+    category = CATEGORIES.get(category_id or "")
+    if category is None or not category.page_remedy or not message.endswith(category.remedy):
+        return message
+    return message[: -len(category.remedy)] + category.page_remedy
 
 
 class ExchangeError(BackfutureError):

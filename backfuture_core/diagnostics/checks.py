@@ -12,21 +12,43 @@ from backfuture_core.diagnostics.probes import Outcome, Probes
 from backfuture_core.errors import CATEGORIES, ExchangeError
 from backfuture_core.exchanges.key_info import KeyInfo
 from backfuture_core.models import CHECK_IDS, Check, CheckState, Connection, Status
+from backfuture_core.values import DAY_MS
 
 CLOCK_TOLERANCE_MS = 1_000
+EXPIRY_WARNING_DAYS = 14
+NOT_REACHED = "Not checked: the exchange was not reached."
 # Errors that say something about the key itself, most telling first.
 KEY_ERRORS = (
     "ip_not_allowed",
     "wrong_passphrase",
     "invalid_key",
     "account_frozen",
+    "account_restricted",
     "clock_skew",
     "no_permission",
 )
+OK = (CheckState.PASS, CheckState.WARN)  # the key works (a warning: it expires soon)
 REQUIRED = ("reachable", "key_valid", "read", "trade", "futures", "ip_restricted")
+# A probe failing with these never reached the exchange, or did not reach its API.
+NOT_ANSWERED = ("network_unreachable", "wrong_address", "exchange_unavailable", "rate_limited")
+# A balance call refused for these fails its check (the others leave it unknown).
+REFUSALS = ("no_permission", "futures_not_enabled", "account_restricted", "account_frozen")
+FUTURES_REFUSALS = ("no_permission", "futures_not_enabled")  # about futures, not reading
+DELETE_OLD_KEYS = "Delete old keys on the exchange if they are no longer used."
+UNIFIED = (
+    "This account is in Unified mode: balances may be incomplete (BackFuture reads the classic "
+    "accounts)."
+)
+
+
+def not_reached(answer: Outcome) -> bool:
+    """Whether a probe's answer is a request that never reached the exchange."""
+    return isinstance(answer, ExchangeError) and answer.category.id == "network_unreachable"
 
 
 def _from_error(check_id: str, error: ExchangeError, state: CheckState = CheckState.FAIL) -> Check:
+    if not_reached(error) and state != CheckState.FAIL:
+        return Check(check_id, CheckState.UNKNOWN, NOT_REACHED, error.category.remedy)
     return Check(check_id, state, error.detail or error.category.cause, error.category.remedy)
 
 
@@ -43,29 +65,54 @@ def main_error(probes: Probes) -> ExchangeError | None:
 def _reachable(probes: Probes, main: ExchangeError | None) -> Check:
     if not isinstance(probes.server_time, ExchangeError) or probes.signed_ok():
         return Check("reachable", CheckState.PASS, "The exchange answered.")
-    if main is not None and main.category.id in ("exchange_unavailable", "rate_limited"):
+    if main is not None and main.category.id in NOT_ANSWERED:
         return _from_error("reachable", main)
     if main is not None:  # the exchange answered the signed calls with an error
         return Check("reachable", CheckState.PASS, "The exchange answered.")
     return _from_error("reachable", probes.server_time)
 
 
+def key_age(key: KeyInfo, now_ms: float | None) -> tuple[str, bool]:
+    """The key's age and expiry as a sentence, and whether it expires within 14 days."""
+    parts = []
+    if key.created_at_ms is not None and now_ms is not None:
+        days = max(int((now_ms - key.created_at_ms) // DAY_MS), 0)
+        parts.append(f"created {days} day{'s' if days != 1 else ''} ago")
+    if key.expires_in_days is not None:
+        parts.append(f"expires in {key.expires_in_days} days")
+    if not parts:
+        return "", False
+    soon = key.expires_in_days is not None and key.expires_in_days <= EXPIRY_WARNING_DAYS
+    return f" The key was {' and '.join(parts)}. {DELETE_OLD_KEYS}", soon
+
+
 def _key_valid(probes: Probes, main: ExchangeError | None) -> Check:
     if probes.signed_ok():
-        return Check("key_valid", CheckState.PASS, "The exchange accepted the API Key.")
+        key = probes.key
+        age, soon = key_age(key, probes.checked_at_ms) if isinstance(key, KeyInfo) else ("", False)
+        detail = "The exchange accepted the API Key." + age
+        if soon:
+            remedy = (
+                "Create a new key on the exchange before this one expires and save it here with "
+                "'Replace keys' (on MEXC a key bound to an IP address does not expire)."
+            )
+            return Check("key_valid", CheckState.WARN, detail, remedy)
+        return Check("key_valid", CheckState.PASS, detail)
     if main is not None and main.category.id in ("invalid_key", "wrong_passphrase"):
         return _from_error("key_valid", main)
     if main is not None and main.category.id == "account_frozen":
         return _from_error("key_valid", main)
     if main is None:
         return Check("key_valid", CheckState.UNKNOWN, "The key was not used.")
+    if not_reached(main):
+        return _from_error("key_valid", main, CheckState.UNKNOWN)
     detail = f"Not confirmed: {main.category.title.lower()} ({main.detail or main.category.cause})"
     return Check("key_valid", CheckState.UNKNOWN, detail, main.category.remedy)
 
 
 def _balance_check(check_id: str, answer: Outcome, label: str) -> Check:
     if isinstance(answer, ExchangeError):
-        state = CheckState.FAIL if answer.category.id == "no_permission" else CheckState.UNKNOWN
+        state = CheckState.FAIL if answer.category.id in REFUSALS else CheckState.UNKNOWN
         return _from_error(check_id, answer, state)
     return Check(check_id, CheckState.PASS, f"The {label} balance was read.")
 
@@ -77,10 +124,21 @@ def _read(probes: Probes, connection: Connection) -> Check:
     if isinstance(key, KeyInfo) and key.read is False:
         cat = CATEGORIES["no_permission"]
         return Check("read", CheckState.FAIL, "The key has no read permission.", cat.remedy)
-    return _balance_check("read", answer, label)
+    refused = isinstance(answer, ExchangeError) and answer.category.id in FUTURES_REFUSALS
+    if refused and label == "futures" and isinstance(key, KeyInfo) and key.read:
+        # K5: the futures account needs the futures permission (or opening), not more reading.
+        detail = "The key can read; the futures account could not be read (see Futures)."
+        return Check("read", CheckState.PASS, detail)
+    check = _balance_check("read", answer, label)
+    if check.state == CheckState.PASS and probes.unified:
+        remedy = "Check the holdings of the unified account on the exchange's website."
+        return Check("read", CheckState.WARN, f"{check.detail} {UNIFIED}", remedy)
+    return check
 
 
 def _unknown(check_id: str, key: Outcome) -> Check:
+    if not_reached(key):
+        return Check(check_id, CheckState.UNKNOWN, NOT_REACHED, key.category.remedy)
     detail = (
         "The exchange did not say."
         if not isinstance(key, ExchangeError)
@@ -127,7 +185,9 @@ def _withdrawal(probes: Probes) -> Check:
         return Check(
             "withdrawal_disabled",
             CheckState.UNKNOWN,
-            "BackFuture could not confirm that withdrawal is disabled.",
+            NOT_REACHED
+            if not_reached(key)
+            else "BackFuture could not confirm that withdrawal is disabled.",
             "Check on the exchange that withdrawal is disabled for this key; you will be asked "
             "to confirm it before a strategy can be enabled.",
         )
@@ -155,6 +215,13 @@ def _ip_restricted(probes: Probes, main: ExchangeError | None) -> Check:
     ips = key.ip_whitelist if isinstance(key, KeyInfo) else None
     if ips is None:
         return _unknown("ip_restricted", key)
+    if ips and key.ip_list_masked:  # K3: the exchange shows the list masked
+        detail = (
+            f"Restricted to {', '.join(ips)}. The exchange shows the list masked, so BackFuture "
+            "cannot confirm from it that this computer's IP is on it; the exchange accepted "
+            "this computer's requests."
+        )
+        return Check("ip_restricted", CheckState.PASS, detail)
     if ips:
         return Check("ip_restricted", CheckState.PASS, "Restricted to " + ", ".join(ips) + ".")
     expiry = (
@@ -172,6 +239,8 @@ def _ip_restricted(probes: Probes, main: ExchangeError | None) -> Check:
 
 def _clock(probes: Probes) -> Check:
     skew = probes.skew_ms
+    if skew is None and not_reached(probes.server_time):
+        return Check("clock", CheckState.UNKNOWN, NOT_REACHED)
     if skew is None:
         return Check("clock", CheckState.UNKNOWN, "The exchange's time could not be read.")
     cat = CATEGORIES["clock_skew"]
@@ -203,7 +272,7 @@ def overall_status(checks: Sequence[Check]) -> Status:
         return Status.UNSAFE
     if any(by_id[i].state == CheckState.FAIL for i in REQUIRED):
         return Status.FAILED
-    if by_id["key_valid"].state != CheckState.PASS:  # nothing proves the key works
+    if by_id["key_valid"].state not in OK:  # nothing proves the key works
         return Status.FAILED
     if any(c.state in (CheckState.WARN, CheckState.UNKNOWN) for c in checks):
         return Status.WARNING
@@ -213,10 +282,22 @@ def overall_status(checks: Sequence[Check]) -> Status:
 def error_category(checks: Sequence[Check], main: ExchangeError | None) -> str | None:
     by_id = {c.id: c for c in checks}
     failed = any(by_id[i].state == CheckState.FAIL for i in REQUIRED)
-    if main is not None and (failed or by_id["key_valid"].state != CheckState.PASS):
+    if main is not None and (failed or by_id["key_valid"].state not in OK):
         return main.category.id
     if by_id["trade"].state == CheckState.FAIL:
         return "no_trading_permission"
     if by_id["read"].state == CheckState.FAIL or by_id["futures"].state == CheckState.FAIL:
         return "no_permission"
     return None
+
+
+def key_facts(probes: Probes) -> dict[str, object]:
+    """What the report keeps about the key and its account beside the checks (its `extra`)."""
+    facts: dict[str, object] = {}
+    key = probes.key
+    if isinstance(key, KeyInfo):
+        facts["key_created_at_ms"] = key.created_at_ms
+        facts["key_expires_in_days"] = key.expires_in_days
+    if isinstance(probes.mode, str):
+        facts["account_mode"] = probes.mode
+    return facts

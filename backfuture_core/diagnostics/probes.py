@@ -1,7 +1,7 @@
 """The probes of a connection test: every question to the exchange, asked at once.
 
-A test costs one round trip: the server time, the key info and the balance calls leave
-together, and every check is derived from their answers afterwards (`checks.py`). Errors arrive
+A test costs one round trip: the server time, the key info, the balance calls and, where the
+exchange needs them, the account id and the account mode leave together, and every check is derived from their answers afterwards (`checks.py`). Errors arrive
 already classified by the adapter; each probe's answer is its value or its ExchangeError.
 """
 
@@ -14,6 +14,7 @@ from typing import Any
 
 from backfuture_core.errors import ExchangeError
 from backfuture_core.exchanges.base import SPOT, ExchangeAdapter
+from backfuture_core.exchanges.key_info import KeyInfo
 
 Outcome = Any  # a probe's result, or the ExchangeError it raised
 
@@ -28,6 +29,20 @@ class Probes:
     spot: Outcome
     futures: Outcome
     resynced: bool = False
+    account: Outcome = None  # the account id probe (MEXC uid), where the key info lacks it
+    mode: Outcome = None  # the account mode (KuCoin CLASSIC or UNIFIED), where there is one
+    checked_at_ms: float | None = None  # when the test ran (to tell the key's age)
+
+    @property
+    def account_id(self) -> str | None:
+        """The account the key belongs to: from the key info, else from its own probe."""
+        if isinstance(self.key, KeyInfo) and self.key.account_id:
+            return self.key.account_id
+        return self.account if isinstance(self.account, str) else None
+
+    @property
+    def unified(self) -> bool:
+        return isinstance(self.mode, str) and self.mode.upper() == "UNIFIED"
 
     def errors(self) -> list[ExchangeError]:
         answers = (self.server_time, self.key, self.spot, self.futures)
@@ -60,10 +75,13 @@ async def probe(adapter: ExchangeAdapter) -> Probes:
     """Ask everything a test needs at once: one round trip when the exchange is healthy."""
     market = adapter.connection.market
     adapter.client(SPOT)  # import ccxt and build the client before the clock is timed
-    (server, skew), key, spot, futures = await asyncio.gather(
+    (server, skew), key, spot, futures, account, mode = await asyncio.gather(
         _probe_clock(adapter),
         _outcome(adapter.key_info()),
         _outcome(adapter.spot_balance()) if market.has_spot else _none(),
         _outcome(adapter.futures_balance()) if market.has_futures else _none(),
+        _outcome(adapter.account_id()),
+        _outcome(adapter.account_mode()),
     )
-    return Probes(server, skew, key, spot, futures, adapter.resynced)
+    checked = adapter.timing.wall_ms()
+    return Probes(server, skew, key, spot, futures, adapter.resynced, account, mode, checked)

@@ -15,6 +15,7 @@ from typing import Any
 from backfuture_core.diagnostics.checks import (
     build_checks,
     error_category,
+    key_facts,
     main_error,
     overall_status,
 )
@@ -47,6 +48,7 @@ def make_report(probes: Probes, connection: Connection, duration_ms: int) -> Con
     extra: dict[str, Any] = {"clock_skew_ms": probes.skew_ms}
     if isinstance(key, KeyInfo):
         extra["permissions"] = list(key.permissions)
+    extra.update(key_facts(probes))
     return ConnectionReport(
         status=overall_status(checks),
         checks=checks,
@@ -58,6 +60,7 @@ def make_report(probes: Probes, connection: Connection, duration_ms: int) -> Con
         connection_name=connection.name,
         reported_ip=main.reported_ip if main is not None and category == "ip_not_allowed" else None,
         extra=extra,
+        account_id=probes.account_id,
     )
 
 

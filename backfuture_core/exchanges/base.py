@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from backfuture_core.errors import ConfigError, ExchangeError
+from backfuture_core.exchanges.answers import FieldTypes, expect
 from backfuture_core.exchanges.classify import classify
 from backfuture_core.exchanges.key_info import KeyInfo
 from backfuture_core.exchanges.paging import Paging
@@ -196,6 +197,16 @@ class ExchangeAdapter:
     async def key_info(self) -> KeyInfo:
         raise NotImplementedError
 
+    async def account_id(self) -> str | None:
+        """The account's id when the key info does not carry it: one more probe of the test,
+        asked concurrently with the others (None: the exchange needs no extra call)."""
+        return None
+
+    async def account_mode(self) -> str | None:
+        """How the account holds its funds where the exchange has modes (KuCoin "CLASSIC" or
+        "UNIFIED"); asked concurrently in the test; None where there is no such mode."""
+        return None
+
     async def spot_balance(self) -> Any:
         """One signed call that proves read access to the spot account (no market download)."""
         raise NotImplementedError
@@ -206,9 +217,22 @@ class ExchangeAdapter:
 
     # --- calls ---------------------------------------------------------------------------------
 
+    @property
+    def host(self) -> str:
+        """Where this connection's requests go, as the details name it ("" for the exchange's
+        own address)."""
+        base = self.connection.api_base_url
+        return urlsplit(base).netloc if base else ""
+
     def classify(self, exc: BaseException) -> ExchangeError:
         """The one error translator (classify.py) with this exchange's codes."""
-        return classify(exc, exchange=self.info.name, codes=self.error_code_category)
+        return classify(
+            exc, exchange=self.info.name, codes=self.error_code_category, host=self.host
+        )
+
+    def expect(self, body: Any, what: str, **fields: FieldTypes) -> dict:
+        """`body` if it has `fields` of those types, else `wrong_address` (answers.py)."""
+        return expect(body, what, self.info.name, self.host, **fields)
 
     async def call(
         self,
@@ -258,7 +282,8 @@ class ExchangeAdapter:
 
     @staticmethod
     def check_shape(method: str, result: Any) -> Any:
-        # A malformed body reaches us as a raw string; implicit endpoints answer objects.
+        # A malformed body, a web page or a redirect reaches us as a raw string; implicit
+        # endpoints answer objects (classified as wrong_address).
         if isinstance(result, str):
             raise ValueError(f"{method} returned text instead of JSON")
         return result

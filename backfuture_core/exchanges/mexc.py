@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
 from backfuture_core.exchanges.base import FUTURES, SPOT, Client, ExchangeAdapter
@@ -15,7 +16,7 @@ from backfuture_core.exchanges.key_info import KeyInfo, split_list
 from backfuture_core.exchanges.paging import Paging
 from backfuture_core.values import DAY_MS, to_float
 
-# reference/exchanges.md 1.3: spot v3 codes, then contract v1 codes.
+# reference/exchanges.md 1.3 and section 4 (M9-M13): spot v3 codes, then contract v1 codes.
 MEXC_ERROR_CODES = {
     "400": "invalid_key",  # api key required
     "10072": "invalid_key",  # ccxt: BadRequest
@@ -27,12 +28,17 @@ MEXC_ERROR_CODES = {
     "700007": "no_permission",  # ccxt: AuthenticationError
     "70011": "no_trading_permission",
     "140002": "account_frozen",
-    "30018": "account_frozen",
+    "30018": "account_restricted",  # M10: "market order is disabled", not a frozen account
+    "403": "exchange_unavailable",  # M9: "Access Denied" (frequency or access rules), ccxt: 403
+    "404": "wrong_address",  # the path does not exist at this address
+    "60005": "account_restricted",  # M13: "your account is abnormal"
+    "6001": "account_restricted",  # M13 (contract): "trading forbidden"
+    "730100": "account_restricted",  # M13: "Unusual user status"
     "429": "rate_limited",
-    "401": "invalid_key",
+    "401": "invalid_key",  # M12: "No authority" (wrong or inactive key; the detail says which)
     "402": "invalid_key",
     "602": "invalid_key",
-    "1000": "invalid_key",
+    "1000": "futures_not_enabled",  # M11 (contract): "Account does not exist"
     "10073": "clock_skew",
     "513": "clock_skew",  # "Invalid request(for open api serves time more or less than 10 s)"
     "406": "ip_not_allowed",
@@ -48,13 +54,44 @@ MEXC_ERROR_CODES = {
     "604": "exchange_unavailable",
     "801": "exchange_unavailable",
 }
+# M3: the documented permission tokens (spot v3 "Create an APIKey for a sub-account", wallet
+# endpoints). A token containing WITHDRAW that is not a _READ token enables withdrawal; any
+# other token BackFuture does not know leaves withdrawal unconfirmed.
+KNOWN_PERMISSIONS = frozenset(
+    {
+        "SPOT_ACCOUNT_READ", "SPOT_ACCOUNT_WRITE", "SPOT_DEAL_READ", "SPOT_DEAL_WRITE",
+        "CONTRACT_ACCOUNT_READ", "CONTRACT_ACCOUNT_WRITE", "CONTRACT_DEAL_READ",
+        "CONTRACT_DEAL_WRITE", "SPOT_TRANSFER_READ", "SPOT_TRANSFER_WRITE",
+        "SPOT_WITHDRAW_READ", "SPOT_WITHDRAW_WRITE",
+    }
+)  # fmt: skip
+
+
+def withdrawal_allowed(permissions: set[str]) -> bool | None:
+    """True when a token allows withdrawing, None when a token is unknown, else False."""
+    if any("WITHDRAW" in p and not p.endswith("_READ") for p in permissions):
+        return True
+    return None if permissions - KNOWN_PERMISSIONS else False
+
+
+def created_ms(value: Any) -> int | None:
+    """MEXC's createTime ("2026-09-14T18:53:36.000+00:00" or epoch ms) in epoch ms."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+    except ValueError:
+        return None
 
 
 def swap_balance(balance: Mapping[str, Any]) -> dict[str, dict[str, float]]:
     """MEXC contract assets as a ccxt-shaped balance that counts what ccxt leaves out: ccxt
     reads only availableBalance and frozenBalance, so margin held by open positions and their
     unrealised PnL vanish. Here used = frozen + position margin and total = equity."""
-    rows = (balance.get("info") or {}).get("data")
+    info = balance.get("info")
+    rows = info.get("data") if isinstance(info, dict) else None
     if not isinstance(rows, list):
         return {"free": {}, "used": {}, "total": {}}
     out: dict[str, dict[str, float]] = {"free": {}, "used": {}, "total": {}}
@@ -74,10 +111,6 @@ def swap_balance(balance: Mapping[str, Any]) -> dict[str, dict[str, float]]:
             equity = (0.0 if math.isnan(free) else free) + used
         out["total"][code] = equity
     return out
-
-
-def _flag(permissions: set[str], name: str, known: bool) -> bool | None:
-    return (name in permissions) if known else None
 
 
 class MexcAdapter(ExchangeAdapter):
@@ -116,30 +149,34 @@ class MexcAdapter(ExchangeAdapter):
 
     async def key_info(self) -> KeyInfo:
         client = self.client(SPOT)
-        body = await self.call(SPOT, "spot_private_get_apikeyinfo", {"accessKey": client.apiKey})
-        listed = split_list(body.get("permissions"))
-        known = listed is not None
-        permissions = set(listed or ())
+        answer = await self.call(SPOT, "spot_private_get_apikeyinfo", {"accessKey": client.apiKey})
+        body = self.expect(answer, "API key info", permissions=str)
+        permissions = set(split_list(body["permissions"]) or ())
         validity = body.get("remainingValidity")
         return KeyInfo(
-            read=(any(p.endswith("_READ") for p in permissions)) if known else None,
-            spot_trade=_flag(permissions, "SPOT_DEAL_WRITE", known),
-            futures_trade=_flag(permissions, "CONTRACT_DEAL_WRITE", known),
-            withdraw=_flag(permissions, "SPOT_WITHDRAW_WRITE", known),
+            read=any(p.endswith("_READ") for p in permissions),
+            spot_trade="SPOT_DEAL_WRITE" in permissions,
+            futures_trade="CONTRACT_DEAL_WRITE" in permissions,
+            withdraw=withdrawal_allowed(permissions),
             ip_whitelist=split_list(body.get("ipWhiteList")),
             permissions=tuple(sorted(permissions)),
-            expires_in_days=validity if isinstance(validity, int) else None,
+            expires_in_days=validity if type(validity) is int else None,
+            created_at_ms=created_ms(body.get("createTime")),
         )
 
+    async def account_id(self) -> str | None:
+        """M14: GET /api/v3/uid, shared by every key of the account."""
+        body = self.expect(await self.call(SPOT, "spot_private_get_uid"), "uid", uid=(str, int))
+        return str(body["uid"])
+
     async def spot_balance(self) -> Any:
-        body = await self.call(SPOT, "spot_private_get_account")
-        if not isinstance(body, dict) or not isinstance(body.get("balances"), list):
-            raise self.classify(ValueError("account without balances"))
-        return body
+        answer = await self.call(SPOT, "spot_private_get_account")
+        return self.expect(answer, "spot account", balances=list)
 
     async def futures_balance(self) -> Any:
-        body = await self.call(FUTURES, "contract_private_get_account_assets")
-        if not isinstance(body, dict) or body.get("success") is not True:
+        answer = await self.call(FUTURES, "contract_private_get_account_assets")
+        body = self.expect(answer, "futures account", success=bool, data=list)
+        if body["success"] is not True:
             raise self.classify(ValueError("contract assets without success"))
         return body
 

@@ -5,8 +5,9 @@ show at all (the error)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from backfuture_core.errors import page_message
 from backfuture_core.models import Connection
 from backfuture_core.session_cache import Fetched, freshness_text
 
@@ -25,6 +26,8 @@ def notices(connections: Sequence[Connection], entries: Sequence[Fetched]) -> li
     """One notice per connection whose last refresh failed, in the connections' order."""
     found = []
     for conn, entry in zip(connections, entries, strict=True):
+        if entry.error:  # advice for this page, not the connection test's
+            entry = replace(entry, error=page_message(entry.error, entry.error_category))
         if entry.stale:
             found.append(
                 Notice(

@@ -1,7 +1,10 @@
 """Injected faults: their kinds and parameters, and which of them apply to one request.
 
 Kinds and parameters: ``latency(seconds)``, ``timeout(seconds=30)``, ``rate_limit(retry_after=1)``,
-``server_error(status=502, html=True)``, ``maintenance``, ``malformed_json``, ``clock_skew(ms)``.
+``server_error(status=502, html=True)``, ``maintenance``, ``malformed_json``, ``clock_skew(ms)``,
+``account(state)``: the key's account is in a state the dialect answers in its own words on the
+requests it concerns (e.g. MEXC ``futures_not_opened``, KuCoin ``kyc_required`` or ``unified``;
+each dialect's ``ACCOUNT_STATES`` lists its states).
 Every kind takes ``count=N`` (only the next N matching requests). A fault applies to every
 request (key=None) or only to those naming one API key. Latency and clock skew modify a request
 and combine with everything; of the other kinds the first one set applies.
@@ -21,6 +24,7 @@ FAULT_PARAMS: dict[str, frozenset[str]] = {
     "maintenance": frozenset(),
     "malformed_json": frozenset(),
     "clock_skew": frozenset({"ms"}),
+    "account": frozenset({"state"}),
 }
 FAULT_KINDS = tuple(FAULT_PARAMS)
 MODIFIERS = frozenset({"latency", "clock_skew"})  # combine with each other and with the rest

@@ -96,6 +96,9 @@ class ErrorTable:
     def __init__(self, bodies: Mapping[str, tuple[int, Mapping[str, object]]]) -> None:
         self._bodies = dict(bodies)
 
+    def __contains__(self, kind: object) -> bool:
+        return kind in self._bodies
+
     def __call__(self, kind: str, /, **fields: object) -> ApiError:
         status, body = self._bodies[kind]
         filled = {k: v.format(**fields) if isinstance(v, str) else v for k, v in body.items()}

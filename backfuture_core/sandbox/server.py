@@ -129,7 +129,8 @@ class Sandbox:
 
         Kinds and parameters: latency(seconds), timeout(seconds=30: no answer until then or
         until stop), rate_limit(retry_after=1), server_error(status=502, html=True),
-        maintenance, malformed_json, clock_skew(ms). Every kind takes count=N (only the next
+        maintenance, malformed_json, clock_skew(ms), account(state) (see faults.py). Every
+        kind takes count=N (only the next
         N matching requests). Setting a kind again for the same key replaces it.
         """
         self._faults.set(kind, key, params)
@@ -274,6 +275,10 @@ class Sandbox:
             )
         if kind == "maintenance":
             return dialect.maintenance(req)
+        if kind == "account":
+            answer = dialect.account_state(req, str(params.get("state", "")))
+            if answer is not None:
+                return answer
         try:
             reply = dialect.handle(req)
         except ApiError as error:  # the exchange's own error reply

@@ -6,7 +6,8 @@ from typing import Literal
 
 import streamlit as st
 
-from backfuture_core.models import CheckState, ConnectionReport, Status
+from backfuture_core.diagnostics.checks import NOT_REACHED
+from backfuture_core.models import Check, CheckState, ConnectionReport, Status
 
 BadgeColor = Literal["green", "orange", "red", "gray"]
 
@@ -29,10 +30,19 @@ CHECK_WORDS = {
     CheckState.PASS: "passed",
     CheckState.WARN: "warning",
     CheckState.FAIL: "failed",
-    CheckState.UNKNOWN: "unknown: the exchange does not say",
+    CheckState.UNKNOWN: "unknown: the exchange does not say",  # or NOT_CHECKED (see `word`)
     CheckState.SKIPPED: "not needed",
 }
 NEEDS_REMEDY = (CheckState.FAIL, CheckState.WARN, CheckState.UNKNOWN)
+NOT_CHECKED = "not checked: the exchange was not reached"
+
+
+def check_word(check: Check) -> str:
+    """The state as the checklist words it: an unknown check whose probe never reached the
+    exchange is "not checked", not "the exchange does not say"."""
+    if check.state == CheckState.UNKNOWN and check.detail == NOT_REACHED:
+        return NOT_CHECKED
+    return CHECK_WORDS[check.state]
 
 
 def status_badge(status: Status) -> None:
@@ -44,10 +54,8 @@ def checklist(report: ConnectionReport) -> None:
     """One line per check: icon, title and state; exchange text only through st.text."""
     for check in report.checks:
         with st.container(border=True):
-            st.markdown(
-                f"{CHECK_ICONS[check.state]} **{check.title}** — {CHECK_WORDS[check.state]}"
-            )
-            if check.detail:
+            st.markdown(f"{CHECK_ICONS[check.state]} **{check.title}** — {check_word(check)}")
+            if check.detail and check.detail != NOT_REACHED:
                 st.text(check.detail)
             if check.remedy and check.state in NEEDS_REMEDY:
                 st.caption(f"What to do: {check.remedy}")

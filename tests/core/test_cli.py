@@ -106,6 +106,43 @@ def test_wrong_ip_key_exits_1_with_its_category(sandbox, env):
     assert_no_secret(result, key)
 
 
+def test_an_unreachable_address_is_network_unreachable_and_exits_1(env):
+    """Issue 12: "Exchange unavailable: wait and run the test again" for a refused connection."""
+    key = KEYS["MEXC Spot Main"]
+    args = ("test", "--exchange", "mexc", "--api-base-url", "http://127.0.0.1:9", "--json")
+    result = cli(env, *args, **key_env(key))
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["status"] == "failed"
+    assert report["error_category"] == "network_unreachable"
+    checks = {c["id"]: c for c in report["checks"]}
+    assert checks["reachable"]["detail"] == "127.0.0.1:9 refused the connection."
+    assert checks["trade"]["detail"] == "Not checked: the exchange was not reached."
+    assert_no_secret(result, key)
+
+
+@pytest.mark.parametrize("exchange", ["mexc", "kucoin"])
+def test_an_address_that_answers_404_is_wrong_address_and_exits_1(sandbox, env, exchange):
+    key = KEYS["MEXC Spot Main" if exchange == "mexc" else "KuCoin Futures Conservative"]
+    url = f"{sandbox.url}/not-an-exchange"  # the sandbox answers 404 under any other prefix
+    args = ("test", "--exchange", exchange, "--market", "spot", "--api-base-url", url, "--json")
+    result = cli(env, *args, **key_env(key))
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["error_category"] == "wrong_address"
+    reachable = next(c for c in report["checks"] if c["id"] == "reachable")
+    assert reachable["state"] == "fail"
+    assert f"127.0.0.1:{sandbox.port} answered HTTP 404" in reachable["detail"]
+    assert_no_secret(result, key)
+
+
+def test_the_json_report_carries_the_account_id(sandbox, env):
+    key = KEYS["MEXC Spot Main"]
+    result = key_test(sandbox, env, "mexc", "--json", **key_env(key))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["account_id"]
+
+
 def test_a_missing_key_variable_is_bad_usage(sandbox, env):
     key = KEYS["MEXC Spot Main"]
     sent = len(sandbox.requests)

@@ -709,3 +709,33 @@ def test_candles_are_deterministic_per_seed() -> None:
     assert first == second
     assert len(first) == 50
     assert first != third
+
+
+def test_account_states_answer_with_the_exchanges_own_errors(sb: Sandbox) -> None:
+    """The `account` fault: the state's error on the signed routes of its API only."""
+    main, futures = KEYS["MEXC Spot Main"], KEYS["MEXC Futures"]
+    sb.set_fault("account", key=futures.api_key, state="futures_not_opened")
+    ex = mexc_client(sb, futures)
+    expect_error(
+        ex, ex.contract_private_get_account_assets, ccxt.AuthenticationError, '"code":1000'
+    )
+    ex = mexc_client(sb, futures)
+    assert "balances" in run_with(ex, ex.spot_private_get_account)  # spot is not concerned
+    sb.set_fault("account", key=main.api_key, state="abnormal")
+    ex = mexc_client(sb, main)
+    expect_error(ex, ex.spot_private_get_account, ccxt.ExchangeError, "60005")
+    ex = mexc_client(sb, main)
+    assert run_with(ex, ex.fetch_time) > 0  # public requests carry no key
+
+
+def test_kucoin_account_states_kyc_and_unified_mode(sb: Sandbox) -> None:
+    key = KEYS["KuCoin Futures Conservative"]
+    ex = kucoin_client(sb, key)
+    mode = run_with(ex, ex.utaprivate_get_account_mode)
+    assert mode["data"]["selfAccountMode"] == "CLASSIC"
+    sb.set_fault("account", key=key.api_key, state="unified")
+    ex = kucoin_client(sb, key)
+    assert run_with(ex, ex.utaprivate_get_account_mode)["data"]["selfAccountMode"] == "UNIFIED"
+    sb.set_fault("account", key=key.api_key, state="kyc_required")
+    ex = kucoin_client(sb, key)
+    expect_error(ex, ex.private_get_user_api_key, ccxt.PermissionDenied, "400303")

@@ -148,6 +148,18 @@ class Dialect(ABC):
     def maintenance(self, req: Request) -> Reply:
         """What the exchange answers while it is under maintenance."""
 
+    def account_state(self, req: Request, state: str) -> Reply | None:
+        """The answer to `req` while the key's account is in `state` (the ``account`` fault):
+        the error of that name in the path's own table, on signed routes; None: as usual."""
+        try:
+            route = self.route(req)
+        except ApiError:
+            return None
+        errors = self.errors_for(req)
+        if isinstance(route, Private) and state in errors:
+            return errors(state).reply()
+        return None
+
     def rate_limited(self, req: Request, retry_after: int) -> Reply:
         error = self.errors_for(req)("rate_limit")
         error.headers["Retry-After"] = str(retry_after)

@@ -40,6 +40,7 @@ KEY_VERSIONS = ("2", "3")
 FUTURES_PARTNER = "ccxtfutures"
 SIGNED = "signed"  # KuCoin has one signing scheme
 ORDER_PATH = "/api/v1/orders/"  # DELETE /api/v1/orders/{orderId}
+ACCOUNT_MODE = "/api/ua/v1/account/mode"
 
 
 class KucoinDialect(Dialect):
@@ -65,7 +66,7 @@ class KucoinDialect(Dialect):
             ("POST", "/api/v1/orders"): Private(account.new_order, SIGNED, spot),
             ("GET", "/api/v1/fills"): Private(account.fills, SIGNED, general),
             ("GET", "/api/v1/hf/accounts/opened"): Private(account.hf_opened, SIGNED, general),
-            ("GET", "/api/ua/v1/account/mode"): Private(account.account_mode, SIGNED, general),
+            ("GET", ACCOUNT_MODE): Private(account.account_mode, SIGNED, general),
             ("GET", "/api/v1/contracts/active"): Public(futures.contracts_active),
             ("GET", "/api/v1/ticker"): Public(futures.ticker),
             ("GET", "/api/v1/allTickers"): Public(futures.all_tickers),
@@ -102,6 +103,13 @@ class KucoinDialect(Dialect):
         if req.path == "/api/v1/status":
             return ok({"status": "close", "msg": "System maintenance in progress"})
         return nginx_reply(503, 503)
+
+    def account_state(self, req: Request, state: str) -> Reply | None:
+        """``unified``: the account is a Unified Trading Account (its mode says so); other
+        states are KuCoin's own errors (see the base)."""
+        if state == "unified":
+            return ok({"selfAccountMode": "UNIFIED"}) if req.path == ACCOUNT_MODE else None
+        return super().account_state(req, state)
 
     # ------------------------------------------------------------------------ auth
     def api_key_of(self, req: Request) -> str | None:

@@ -39,6 +39,28 @@ ERRORS = ErrorTable(
         "bad_symbol": _error(400, "400100", "Unsupported trading pair."),
         "bad_param": _error(400, "400100", "Parameter {name} is invalid."),
         "order_not_exist": _error(400, "400100", "order_not_exist_or_not_allow_to_cancel"),
+        # Account states (the ``account`` fault), from KuCoin's error codes: identity
+        # verification, and the region and compliance restrictions.
+        "kyc_required": _error(
+            400,
+            "400303",
+            "To enjoy the full range of our products and services, we kindly request you "
+            "complete the identity verification process.",
+        ),
+        "region_restricted": _error(
+            400,
+            "400301",
+            "Operation restricted due to local laws, regulations or policies in your country "
+            "or region.",
+        ),
+        "compliance_restricted": _error(
+            400, "400302", "Operation restricted due to compliance requirements in your region."
+        ),
+        "region_unsupported": _error(
+            400,
+            "400500",
+            "Your located country/region is currently not supported for the trading of this token",
+        ),
         "not_found": _error(404, "404000", "Url Not Found"),
         "rate_limit": _error(
             429, "429000", "Too many requests in a short period of time, please retry later."

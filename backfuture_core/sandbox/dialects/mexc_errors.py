@@ -36,6 +36,11 @@ SPOT_ERRORS = ErrorTable(
         "invalid_interval": (400, {"code": -1120, "msg": "Invalid interval."}),
         "access_key_null": (400, {"code": 730707, "msg": "accessKey cannot be null"}),
         "api_key_not_exist": (400, {"code": 730706, "msg": "API KEY information does not exist"}),
+        # Account states (the ``account`` fault), from MEXC's spot v3 error-code page.
+        "abnormal": (400, {"code": 60005, "msg": "your account is abnormal"}),
+        "unusual_status": (400, {"code": 730100, "msg": "Unusual user status"}),
+        # "Access Denied": request frequency or the platform's access rules (HTTP 403).
+        "access_denied": (403, {"code": 403, "msg": "Access Denied"}),
         "not_found": (404, {"code": 404, "msg": "Not Found"}),
         "method_not_allowed": (405, {"code": 405, "msg": "Method Not Allowed"}),
         "rate_limit": (429, {"code": 429, "msg": "Too Many Requests"}),
@@ -67,6 +72,10 @@ CONTRACT_ERRORS = ErrorTable(
         "ip": _contract(200, 406, "Accessing IP is not in the whitelist!"),
         "no_permission": _contract(200, 701, "Please enable API Key read access"),
         "no_contract": _contract(200, 1001, "Contract does not exist!"),
+        # Account states (the ``account`` fault), from MEXC's contract v1 error codes: the
+        # futures account was never opened; the account may not trade.
+        "futures_not_opened": _contract(200, 1000, "Account does not exist"),
+        "trading_forbidden": _contract(200, 6001, "Trading forbidden"),
         "not_found": _contract(404, 404, "Not Found"),
         "rate_limit": _contract(429, 510, "Requests are too frequent, please try again later"),
         "server_error": _contract(503, 503, "System busy, try again later"),

@@ -49,7 +49,11 @@ TIME_PATH = {"mexc": "/api/v3/time", "kucoin": "/api/v1/timestamp"}
 KEY_PATH = {"mexc": "/api/v3/apiKeyInfo", "kucoin": "/api/v1/user/api-key"}
 SPOT_PATH = {"mexc": "/api/v3/account", "kucoin": "/api/v1/accounts"}
 FUTURES_PATH = {"mexc": "/api/v1/private/account/assets", "kucoin": "/api/v1/account-overview"}
-SPOT_PROBES = {x: {TIME_PATH[x], KEY_PATH[x], SPOT_PATH[x]} for x in ("mexc", "kucoin")}
+# The account probe: MEXC's uid (M14), KuCoin's account mode (K7; the uid is in the key info).
+ACCOUNT_PATH = {"mexc": "/api/v3/uid", "kucoin": "/api/ua/v1/account/mode"}
+SPOT_PROBES = {
+    x: {TIME_PATH[x], KEY_PATH[x], SPOT_PATH[x], ACCOUNT_PATH[x]} for x in ("mexc", "kucoin")
+}
 EXCHANGES = pytest.mark.parametrize("exchange", ["mexc", "kucoin"])
 _serial = itertools.count(1)
 

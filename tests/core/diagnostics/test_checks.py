@@ -86,3 +86,24 @@ def test_overall_status_priorities():
     assert overall_status(checks(key_valid=UNKNOWN)) == Status.FAILED
     unsafe = checks(withdrawal_disabled=FAIL, trade=FAIL)
     assert overall_status(unsafe) == Status.UNSAFE
+
+
+def test_a_key_expiring_within_14_days_is_a_warning_with_the_advice():
+    """Issue 12 item 8: MEXC `remainingValidity` shown, with a warning under 14 days."""
+    expiring = dataclasses.replace(FULL_KEY, expires_in_days=5, created_at_ms=1_690_000_000_000)
+    report = make_report(probes(key=expiring, checked_at_ms=1_700_000_000_000), SPOT_CONN, 0)
+    check = report.check("key_valid")
+    assert check.state == WARN
+    assert "expires in 5 days" in check.detail
+    assert "created 115 days ago" in check.detail
+    assert "Delete old keys" in check.detail
+    assert "Replace keys" in check.remedy
+    assert report.status == Status.WARNING
+    assert report.error_category is None
+
+
+def test_a_key_expiring_later_passes():
+    later = dataclasses.replace(FULL_KEY, expires_in_days=15)
+    report = make_report(probes(key=later), SPOT_CONN, 0)
+    assert states(report)["key_valid"] == PASS
+    assert report.status == Status.ONLINE

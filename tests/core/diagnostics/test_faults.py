@@ -10,6 +10,7 @@ from collections import Counter
 
 import pytest
 
+from backfuture_core.diagnostics.checks import NOT_REACHED
 from backfuture_core.diagnostics.run import run_async
 from backfuture_core.exchanges.base import MAX_RETRIES, SPOT, ExchangeAdapter
 from backfuture_core.exchanges.registry import create_adapter
@@ -52,7 +53,7 @@ def test_rate_limit_once_is_retried_once(sb, adapters, exchange):
     limited = next(r.path for r in signed if r.status == 429)
     per_path = sc.paths(sb, exchange, key.api_key)
     assert per_path[limited] == 2  # the refused request and its one retry
-    assert sum(per_path.values()) == 3  # key info, balance, one retry
+    assert sum(per_path.values()) == 4  # key info, balance, account probe, one retry
 
 
 @sc.EXCHANGES
@@ -149,7 +150,9 @@ def test_a_retried_time_request_is_not_read_as_a_slow_clock(sb):
 
 
 @sc.EXCHANGES
-def test_connection_refused_is_exchange_unavailable(exchange):
+def test_connection_refused_is_network_unreachable_and_nothing_is_checked(exchange):
+    """Issue 12: a refused connection was "Exchange unavailable: wait and run the test again"
+    with every check "the exchange does not say"; the exchange was never reached."""
     with socket.socket() as closed:  # a port nobody listens on
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
@@ -157,8 +160,17 @@ def test_connection_refused_is_exchange_unavailable(exchange):
     conn = Connection(
         1, "Refused", exchange, Market.SPOT, "…", api_base_url=f"http://127.0.0.1:{port}"
     )
-    report = asyncio.run(run_async(conn, sc.credentials_for(key), timing=FakeTiming()))
+    timing = FakeTiming()
+    report = asyncio.run(run_async(conn, sc.credentials_for(key), timing=timing))
     assert report.status == Status.FAILED
-    assert report.error_category == "exchange_unavailable"
+    assert report.error_category == "network_unreachable"
     assert sc.states(report)["reachable"] == sc.FAIL
-    assert not any(s == sc.PASS for s in sc.states(report).values())
+    reachable = report.check("reachable")
+    assert reachable.detail == f"127.0.0.1:{port} refused the connection."
+    assert "API base URL" in reachable.remedy
+    assert "Wait" not in reachable.remedy
+    assert timing.sleeps == []  # waiting would not help: no retry
+    for check in report.checks:
+        if check.id not in ("reachable", "futures"):
+            assert check.state == sc.UNKNOWN
+            assert check.detail == NOT_REACHED, check.id

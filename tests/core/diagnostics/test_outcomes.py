@@ -11,6 +11,7 @@ import pytest
 from backfuture_core.diagnostics.run import run, run_many
 from backfuture_core.models import CHECK_IDS, Connection, Credentials, Market, Secret, Status
 from tests.core.diagnostics.scenarios import (
+    ACCOUNT_PATH,
     EXCHANGES,
     FAIL,
     FUTURES_PATH,
@@ -69,6 +70,7 @@ def test_futures_key_on_a_futures_connection(sb, exchange, market):
     assert states(report)["futures"] == PASS
     assert all(s == PASS for s in states(report).values())
     expected = {TIME_PATH[exchange], KEY_PATH[exchange], FUTURES_PATH[exchange]}
+    expected.add(ACCOUNT_PATH[exchange])
     if Market(market).has_spot:
         expected.add(SPOT_PATH[exchange])
     sent = paths(sb, exchange)

@@ -50,7 +50,8 @@ MEXC_CODES = [
         "no_trading_permission",
     ),
     (ccxt.AuthenticationError, '{"code":140002,"msg":"sub-account forbidden"}', "account_frozen"),
-    (ccxt.AccountSuspended, '{"code":30018,"msg":"account abnormal"}', "account_frozen"),
+    # M10 (MEXC spot v3 error codes): "market order is disabled", not a frozen account
+    (ccxt.AccountSuspended, '{"code":30018,"msg":"account abnormal"}', "account_restricted"),
     (ccxt.RateLimitExceeded, '{"code":429,"msg":"Too Many Requests"}', "rate_limited"),
     (
         ccxt.OnMaintenance,
@@ -175,7 +176,8 @@ def test_classify_falls_back_on_the_ccxt_class(exchange, cls, category):
         (ccxt.BadSymbol('kucoin {"code":"400100","msg":"Unsupported trading pair."}'), "unknown"),
         # codes are per exchange: a MEXC code means nothing to KuCoin
         (ccxt.BadRequest('kucoin {"code":"700006","msg":"IP [1.2.3.4] not in list"}'), "unknown"),
-        (ValueError("not JSON"), "unknown"),
+        # an answer of the wrong shape is not the exchange's API (issue 12)
+        (ValueError("not JSON"), "wrong_address"),
     ],
 )
 def test_classify_other_failures(exc, category):
@@ -217,3 +219,131 @@ def test_classified_errors_carry_no_signature_or_markup():
     for leaked in ("signature", "deadbeefcafe", "<html", "timestamp="):
         assert leaked not in error.detail
         assert leaked not in str(error)
+
+
+def _wrapped(cause: BaseException, url: str = "https://api.example.com/api/v3/account?x=1"):
+    """An error as ccxt's async fetch raises it: ExchangeNotAvailable from aiohttp's."""
+    try:
+        try:
+            raise cause
+        except BaseException as inner:
+            raise ccxt.ExchangeNotAvailable(f"mexc GET {url}") from inner
+    except ccxt.ExchangeNotAvailable as outer:
+        return outer
+
+
+def _connector(cls, os_error: OSError):
+    import aiohttp
+
+    key = aiohttp.client_reqrep.ConnectionKey("api.example.com", 443, True, True, None, None, None)
+    return cls(key, os_error)
+
+
+@pytest.mark.parametrize(
+    ("cause", "sentence"),
+    [
+        ("dns", "The name api.example.com could not be resolved (DNS)."),
+        ("refused", "api.example.com refused the connection."),
+        ("tls", "The secure (TLS) connection to api.example.com failed."),
+        ("proxy", "The proxy did not connect this computer to api.example.com."),
+        ("gaierror", "The name api.example.com could not be resolved (DNS)."),
+    ],
+)
+def test_failures_that_never_reach_the_exchange_are_network_unreachable(cause, sentence):
+    """Issue 12: DNS, refused, TLS and proxy failures were "Exchange unavailable: wait"."""
+    import socket
+    import ssl
+
+    import aiohttp
+
+    causes = {
+        "dns": lambda: _connector(aiohttp.ClientConnectorDNSError, socket.gaierror(-2, "x")),
+        "refused": lambda: _connector(aiohttp.ClientConnectorError, ConnectionRefusedError(111)),
+        "tls": lambda: _connector(aiohttp.ClientConnectorSSLError, ssl.SSLError("bad")),
+        "proxy": lambda: _connector(aiohttp.ClientProxyConnectionError, OSError(1, "x")),
+        "gaierror": lambda: socket.gaierror(-2, "Name or service not known"),
+    }
+    error = _adapter("mexc").classify(_wrapped(causes[cause]()))
+    assert error.category.id == "network_unreachable"
+    assert error.detail == sentence
+    assert "Wait" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("message", "category", "detail"),
+    [
+        (
+            "kucoin GET https://gw.example.com/api/v1/accounts 404 Not Found <html>x</html>",
+            "wrong_address",
+            "gw.example.com answered HTTP 404 (Not Found): that is not KuCoin's API.",
+        ),
+        (
+            "kucoin GET https://gw.example.com/api/v1/accounts 400 Bad Request <html>x</html>",
+            "wrong_address",
+            "gw.example.com answered HTTP 400 (Bad Request): that is not KuCoin's API.",
+        ),
+        (
+            "kucoin GET https://gw.example.com/api/v1/accounts 403 Forbidden <html>x</html>",
+            "exchange_unavailable",  # a WAF or geo block in front of the exchange
+            "gw.example.com answered HTTP 403 (Forbidden).",
+        ),
+        (
+            "kucoin GET https://gw.example.com/api/v1/accounts 503 Service Unavailable ",
+            "exchange_unavailable",
+            "gw.example.com answered HTTP 503 (Service Unavailable).",
+        ),
+    ],
+)
+def test_http_answers_are_sentences_with_host_and_status(message, category, detail):
+    error = _adapter("kucoin").classify(ccxt.ExchangeNotAvailable(message))
+    assert error.category.id == category
+    assert error.detail == detail
+
+
+def test_kucoin_answers_with_a_code_kucoin_never_uses_are_wrong_address():
+    error = _adapter("kucoin").classify(ccxt.ExchangeError('kucoin {"code":0}'))
+    assert error.category.id == "wrong_address"
+    assert error.detail == "KuCoin answered with code 0."
+
+
+@pytest.mark.parametrize(
+    ("body", "category"),
+    [
+        # M11 (MEXC contract v1 error codes): futures never opened, not an invalid key
+        ('{"success":false,"code":1000,"message":"Account does not exist"}', "futures_not_enabled"),
+        # M13 (MEXC spot v3 / contract error codes)
+        ('{"code":60005,"msg":"your account is abnormal"}', "account_restricted"),
+        ('{"success":false,"code":6001,"message":"Trading forbidden"}', "account_restricted"),
+        ('{"code":730100,"msg":"Unusual user status"}', "account_restricted"),
+        # M9 (MEXC spot v3 error codes): access or frequency rules, not a key permission
+        ('{"code":403,"msg":"Access Denied"}', "exchange_unavailable"),
+    ],
+)
+def test_mexc_codes_as_documented(body, category):
+    error = _adapter("mexc").classify(ccxt.PermissionDenied(f"mexc {body}"))
+    assert error.category.id == category
+
+
+@pytest.mark.parametrize("code", ["400303", "400301", "400302", "400500"])
+def test_kucoin_kyc_and_region_codes_are_account_restricted(code):
+    """K8 (KuCoin error-code docs)."""
+    body = json.dumps({"code": code, "msg": "restricted"})
+    assert _adapter("kucoin").classify(ccxt.PermissionDenied(f"kucoin {body}")).category.id == (
+        "account_restricted"
+    )
+
+
+def test_data_pages_get_advice_that_fits_them():
+    """Issue 12: Balances and Orders told the user to "run the test again"."""
+    from backfuture_core.errors import CATEGORIES, page_message
+    from backfuture_core.models import Connection, Market
+    from backfuture_core.portfolio.notices import notices
+    from backfuture_core.session_cache import Fetched
+
+    conn = Connection(1, "MEXC Spot Main", "mexc", Market.SPOT, "…abcd")
+    for category in CATEGORIES:
+        error = ExchangeError(category, reported_ip="203.0.113.7")
+        (notice,) = notices([conn], [Fetched(None, None, error.message, category)])
+        assert "test again" not in notice.text.lower(), category
+        assert "203.0.113.7" in notice.text
+        assert page_message(error.message, category).startswith(error.category.title)
