@@ -14,10 +14,20 @@ from sqlite_utils import Database
 
 from backfuture_core.diagnostics.reports import save_report
 from backfuture_core.diagnostics.run import Pair, failure_report, run_each
-from backfuture_core.errors import BackfutureError, CorruptedRecord, NotFound
+from backfuture_core.errors import (
+    BackfutureError,
+    CorruptedRecord,
+    KeyfileInsecure,
+    KeyfileMissing,
+    NotFound,
+    VaultLocked,
+    WrongMasterKey,
+)
 from backfuture_core.models import Connection, ConnectionReport
 from backfuture_core.security.vault import Vault
 from backfuture_core.storage.connections import load_credentials
+
+VAULT_WIDE = (VaultLocked, WrongMasterKey, KeyfileMissing, KeyfileInsecure)
 
 
 @dataclass(frozen=True)
@@ -34,15 +44,14 @@ class Outcome:
 
 
 def unreadable_keys(connection: Connection, exc: Exception) -> BackfutureError:
-    """The error for keys that could not be loaded, naming the connection."""
+    """The error for keys that could not be loaded, naming the connection (never its id)."""
     if isinstance(exc, NotFound):
         return exc
-    if isinstance(exc, BackfutureError) and not isinstance(exc, CorruptedRecord):
-        return BackfutureError(f"{connection.name}: {exc}")  # e.g. locked: not this row's fault
-    why = str(exc).rstrip(".") if isinstance(exc, BackfutureError) else type(exc).__name__
+    if isinstance(exc, VAULT_WIDE):  # not this connection's fault: the vault's own message
+        return BackfutureError(f"{connection.name}: {exc}")
     return CorruptedRecord(
-        f"The saved keys of {connection.name} are damaged ({why}). Replace its keys on the "
-        "Connections page."
+        f"The saved keys of {connection.name} are damaged and cannot be read. Replace its keys "
+        "on the Connections page."
     )
 
 
