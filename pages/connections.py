@@ -153,6 +153,8 @@ st.subheader("Your connections")
 conns = core.list_connections(context.db)
 if flash := st.session_state.pop("manage.flash", None):
     st.success(flash, icon=":material/check_circle:")
+if error := st.session_state.pop("manage.error", None):  # stale or deleted: our text, no name
+    st.error(error, icon=":material/error:")
 if not conns:
     st.session_state.pop("manage.shown", None)
     st.info("No connections yet. Add one with the form above.", icon=":material/info:")
@@ -160,9 +162,7 @@ if not conns:
 st.dataframe(_ui.connections_frame(conns, NAMES), hide_index=True, key="connections.table")
 
 by_id = {c.id: c for c in conns}
-if error := st.session_state.pop("manage.error", None):
-    st.error(error, icon=":material/error:")
-elif gone := _ui.deleted_since_shown("manage.shown", by_id):
+if not error and (gone := _ui.deleted_since_shown("manage.shown", by_id)):
     _ui.show_gone(gone, "Nothing was changed.")
 selected = st.selectbox(
     "Manage connection",
