@@ -142,9 +142,8 @@ def test_rename_and_edit(db, vault):
     assert (renamed.name, renamed.market) == ("MEXC FUTURES", Market.BOTH)
 
 
-def test_replace_keys(db, vault):
-    saved = core.add_connection(db, vault, form())
-    updated = core.replace_keys(
+def new_keys(db, vault, saved: core.Connection) -> core.Connection:
+    return core.replace_keys(
         db,
         vault,
         saved.id,
@@ -152,6 +151,11 @@ def test_replace_keys(db, vault):
         api_key="mx0vglNEWKEY9876",
         secret="NEWSECRET123",
     )
+
+
+def test_replace_keys(db, vault):
+    saved = core.add_connection(db, vault, form())
+    updated = new_keys(db, vault, saved)
     assert updated.key_hint == "…9876"
     assert core.load_credentials(db, vault, saved.id).secret.reveal() == "NEWSECRET123"
     with pytest.raises(ValidationError):
@@ -171,14 +175,7 @@ def test_delete(db, vault):
 
 def test_audit_log_holds_no_secret(db, vault):
     saved = core.add_connection(db, vault, form())
-    core.replace_keys(
-        db,
-        vault,
-        saved.id,
-        version=saved.version,
-        api_key="mx0vglNEWKEY9876",
-        secret="NEWSECRET123",
-    )
+    new_keys(db, vault, saved)
     text = repr(list(db.query("SELECT * FROM audit_log")))
     assert "NEWSECRET123" not in text
     assert GOOD["secret"] not in text

@@ -10,6 +10,7 @@ from backfuture_core.diagnostics.reports import save_report
 from backfuture_core.errors import NotFound, StaleEdit
 from backfuture_core.models import Check, CheckState, ConnectionReport, Status
 from backfuture_core.storage import connections as core
+from tests.core.test_connections import form
 
 STALE = "This connection changed in another tab: reload the page."
 GONE = "deleted in another tab"
@@ -17,14 +18,7 @@ GONE = "deleted in another tab"
 
 @pytest.fixture
 def conn(db, vault):
-    form = core.ConnectionForm(
-        exchange="mexc",
-        name="MEXC Spot Main",
-        api_key="mx0vglAPIKEY1234",
-        secret="SECRETvalue0123456789",
-        note="first note",
-    )
-    return core.add_connection(db, vault, form)
+    return core.add_connection(db, vault, form(note="first note"))
 
 
 def row(db, conn_id):
