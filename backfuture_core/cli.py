@@ -173,11 +173,10 @@ def run_saved_test(args: argparse.Namespace) -> int:
     """Test a saved connection from the data folder and store the report as the app does."""
     from backfuture_core import demo
     from backfuture_core.config import Settings
-    from backfuture_core.diagnostics.reports import save_report
-    from backfuture_core.diagnostics.run import run
+    from backfuture_core.diagnostics.saved import run_saved
     from backfuture_core.errors import BackfutureError
     from backfuture_core.security.vault import open_vault, vault_mode
-    from backfuture_core.storage.connections import find_connection, load_credentials
+    from backfuture_core.storage.connections import find_connection
     from backfuture_core.storage.database import open_db
 
     settings = Settings.from_env()
@@ -201,18 +200,20 @@ def run_saved_test(args: argparse.Namespace) -> int:
                         f"environment variable {MASTER_PASSPHRASE_ENV}."
                     )
             vault = open_vault(db, settings, passphrase)
-            credentials = load_credentials(db, vault, connection.id)
         except BackfutureError as exc:
             raise UsageError(f"{args.connection}: {exc}") from None
-        report = run(connection, credentials)
-        del credentials
-        save_report(db, connection.id, report)
+        # Damaged keys end in a failed report (exit 1); a report not saved is said on stderr.
+        (outcome,) = run_saved(db, vault, [connection])
     finally:
         db.close()
-    return _print_report(report, as_json=args.json)
+    code = _print_report(outcome.report, as_json=args.json)
+    if not outcome.saved:
+        print(f"error: {args.connection}: {outcome.not_saved}", file=sys.stderr)
+    return code if outcome.saved else EXIT_FAILED
 
 
 def _print_report(report: ConnectionReport, *, as_json: bool) -> int:
+    from backfuture_core.diagnostics.run import failure_message
     from backfuture_core.errors import CATEGORIES
     from backfuture_core.models import Status
 
@@ -229,7 +230,9 @@ def _print_report(report: ConnectionReport, *, as_json: bool) -> int:
             print(f"  {STATE_MARKS[check.state.value]}  {check.title}: {check.detail}")
             if check.remedy and check.state.value != "pass":
                 print(f"          What to do: {check.remedy}")
-        if report.error_category:
+        if why := failure_message(report):
+            print(why)
+        elif report.error_category:
             category = CATEGORIES[report.error_category]
             print(f"{category.title}: {category.cause} {category.remedy}")
         if report.reported_ip:

@@ -7,6 +7,7 @@ beside its field. Nothing here writes; `storage.connections` stores what these r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,11 @@ from backfuture_core.validation import (
 
 NOTE_MAX = 500
 KEY_FIELDS = (("api_key", "API Key"), ("secret", "Secret Key"), ("passphrase", "Passphrase"))
+SETTINGS: dict[str, tuple[Callable[..., Any], str, dict[str, Any]]] = {
+    "api_base_url": (clean_url, "API base URL", {"example": BASE_URL_EXAMPLE}),
+    "proxy": (clean_url, "Proxy", {"example": PROXY_EXAMPLE}),
+    "note": (clean_text, "Note", {"max_len": NOTE_MAX}),
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,8 @@ class ConnectionForm:
 
 
 def clean_connection_name(db: Database, name: str, *, ignore_id: int | None = None) -> str:
-    """A valid name that no other connection uses (names compare case-insensitively)."""
+    """A valid name that no other connection uses (`name_key`: names that look the same, in any
+    case or alphabet, clash)."""
     text = clean_name("Connection name", "connection name", name)
     clashes = db.table("connections").count_where(
         "name_key = ? AND id IS NOT ?", [name_key(text), ignore_id]
@@ -57,8 +64,8 @@ def clean_connection_name(db: Database, name: str, *, ignore_id: int | None = No
     if clashes:
         raise ValidationError(
             {
-                "Connection name": "A connection with this name already exists (names are not "
-                "case-sensitive). Choose another name."
+                "Connection name": "A connection with this name, or one that looks the same, "
+                "already exists (names are not case-sensitive). Choose another name."
             }
         )
     return text
@@ -96,7 +103,7 @@ def validate_form(db: Database, form: ConnectionForm) -> dict[str, Any]:
     keys = {"api_key": form.api_key, "secret": form.secret, "passphrase": form.passphrase}
     _check_keys(fields, keys)
     fields.attempt("market", clean_market, form.market)
-    _check_settings(fields, form.api_base_url, form.proxy, form.note)
+    _check_settings(fields, api_base_url=form.api_base_url, proxy=form.proxy, note=form.note)
     _require_keys(
         fields, fields.cleaned.get("exchange"), "requires the one set when the API key was created"
     )
@@ -104,14 +111,15 @@ def validate_form(db: Database, form: ConnectionForm) -> dict[str, Any]:
     return fields.cleaned
 
 
-def validate_edit(
-    db: Database, conn_id: int, *, name: str, market: str, api_base_url: str, proxy: str, note: str
-) -> dict[str, Any]:
-    """Check the edit form (the non-secret fields of connection `conn_id`)."""
+def validate_edit(db: Database, conn_id: int, **changes: str) -> dict[str, Any]:
+    """Check the fields of the edit form that changed (any of name, market, api_base_url,
+    proxy, note, non-secret fields of connection `conn_id`); returns only those, cleaned."""
     fields = Problems()
-    fields.attempt("name", clean_connection_name, db, name, ignore_id=conn_id)
-    fields.attempt("market", clean_market, market)
-    _check_settings(fields, api_base_url, proxy, note)
+    if "name" in changes:
+        fields.attempt("name", clean_connection_name, db, changes["name"], ignore_id=conn_id)
+    if "market" in changes:
+        fields.attempt("market", clean_market, changes["market"])
+    _check_settings(fields, **{k: v for k, v in changes.items() if k in SETTINGS})
     fields.raise_if_any()
     return fields.cleaned
 
@@ -127,8 +135,8 @@ def validate_keys(
     return fields.cleaned
 
 
-def _check_settings(fields: Problems, api_base_url: str, proxy: str, note: str) -> None:
-    fields.attempt("api_base_url", clean_url, "API base URL", api_base_url,
-                   example=BASE_URL_EXAMPLE)  # fmt: skip
-    fields.attempt("proxy", clean_url, "Proxy", proxy, example=PROXY_EXAMPLE)
-    fields.attempt("note", clean_text, "Note", note, max_len=NOTE_MAX)
+def _check_settings(fields: Problems, **settings: str) -> None:
+    """Check the advanced settings given (api_base_url, proxy, note)."""
+    for field, value in settings.items():
+        check, label, options = SETTINGS[field]
+        fields.attempt(field, check, label, value, **options)

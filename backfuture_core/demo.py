@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from itertools import chain, count
 
 from sqlite_utils import Database
 
@@ -12,6 +13,7 @@ from backfuture_core.models import Connection
 from backfuture_core.security.vault import Vault
 from backfuture_core.storage.connections import ConnectionForm, add_connection, list_connections
 from backfuture_core.storage.database import audit, write
+from backfuture_core.validation import name_key
 
 # One connection per outcome a person should see: online (MEXC spot, KuCoin with passphrase and
 # futures), warning (no IP restriction), unsafe (withdrawal enabled), failed (IP refused).
@@ -24,11 +26,27 @@ DEMO_LABELS = (
 )
 
 
+def demo_name(label: str, taken: set[str]) -> str:
+    """`label`, or else "<label without (demo)> (demo N)" for the first N from 2 whose name
+    looks like no taken name (`taken` holds `name_key`s): a user's name never blocks the demo."""
+    base = label.removesuffix(" (demo)")
+    names = chain([label], (f"{base} (demo {number})" for number in count(2)))
+    return next(name for name in names if name_key(name) not in taken)
+
+
+def _is_demo_of(connection: Connection, label: str) -> bool:
+    """A demo connection added for `label` (under its own name or a numbered one)."""
+    base = label.removesuffix(" (demo)")
+    numbered = connection.name.startswith(f"{base} (demo ") and connection.name.endswith(")")
+    return connection.is_demo and (connection.name == label or numbered)
+
+
 def start_demo(db: Database, vault: Vault) -> list[Connection]:
     """Start the in-process sandbox and add the demo connections (idempotent).
 
     Demo connections store no base URL: `resolved` points them at the running sandbox, whose
-    port changes with every start of the app.
+    port changes with every start of the app. A demo label that looks like a user's connection
+    name gets a numbered name instead, "MEXC Spot Main (demo 2)".
     """
     from backfuture_core.sandbox import (  # lazy: the sandbox is only needed in demo mode
         demo_keys,
@@ -36,15 +54,16 @@ def start_demo(db: Database, vault: Vault) -> list[Connection]:
     )
 
     shared_sandbox()
-    existing = {c.name for c in list_connections(db)}
     added = []
     with write(db):
+        existing = list_connections(db)
+        taken = {name_key(c.name) for c in existing}
         for key in demo_keys():
-            if key.label not in DEMO_LABELS or key.label in existing:
+            if key.label not in DEMO_LABELS or any(_is_demo_of(c, key.label) for c in existing):
                 continue
             form = ConnectionForm(
                 exchange=key.exchange,
-                name=key.label,
+                name=demo_name(key.label, taken),
                 api_key=key.api_key,
                 secret=key.secret,
                 passphrase=key.passphrase or "",
@@ -52,6 +71,7 @@ def start_demo(db: Database, vault: Vault) -> list[Connection]:
                 note=key.note,
             )
             added.append(add_connection(db, vault, form, is_demo=True))
+            taken.add(name_key(form.name))
         audit(db, "demo started", detail=f"{len(added)} demo connections added")
     return added
 

@@ -104,6 +104,13 @@ class NotFound(StorageError):
     """The requested record does not exist (any more)."""
 
 
+class StaleEdit(BackfutureError):
+    """A change was based on an older version of the record (another tab changed it)."""
+
+    def __init__(self, message: str = "This connection changed in another tab: reload the page."):
+        super().__init__(message)
+
+
 # --- Exchanges ---------------------------------------------------------------------------------
 
 

@@ -129,6 +129,7 @@ class Connection:
     created_at: str = ""
     updated_at: str = ""
     last_tested_at: str | None = None
+    version: int = 1  # raised by every change; a change based on an older one is refused
 
 
 @dataclass(frozen=True)

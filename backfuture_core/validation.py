@@ -14,11 +14,13 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from backfuture_core.errors import ValidationError
+from backfuture_core.lookalikes import skeleton
 from backfuture_core.models import Market
 
 T = TypeVar("T")
 
 NAME_MAX = 64
+MARKS_PER_CHARACTER = 2  # combining marks on one character: Vietnamese needs two
 KEY_LIMITS = {"API Key": (8, 256), "Secret Key": (8, 4096), "Passphrase": (1, 128)}
 BASE_URL_EXAMPLE, PROXY_EXAMPLE = "https://api.mexc.com", "http://127.0.0.1:8080"
 
@@ -63,14 +65,33 @@ def has_invisible(text: str) -> bool:
 
 
 def name_key(name: str) -> str:
-    """What two names are compared by: NFC, trimmed, case-folded."""
-    return unicodedata.normalize("NFC", name).strip().casefold()
+    """What two names are compared by, so that names that look the same clash.
+
+    NFKC (full-width "Ｍain" is "Main"), case folding, then upper case and the TR39 confusable
+    skeleton (a Cyrillic "Мain" is "Main"). Upper case before the skeleton keeps the key exactly
+    case-insensitive: the skeleton table maps some letters of one case only (Cyrillic "м" looks
+    like a small capital, its capital "М" like "M"). Connections and strategies share this key.
+    """
+    folded = unicodedata.normalize("NFKC", name).strip().casefold()
+    return skeleton(folded.upper())
+
+
+def too_many_marks(text: str, limit: int = MARKS_PER_CHARACTER) -> bool:
+    """True when a character carries more than `limit` combining marks (a "Z̷̛̝̊..." pile)."""
+    run = 0
+    for ch in unicodedata.normalize("NFD", text):
+        run = run + 1 if unicodedata.category(ch) in ("Mn", "Me") else 0
+        if run > limit:
+            return True
+    return False
 
 
 def clean_name(label: str, what: str, name: str, *, max_len: int = NAME_MAX) -> str:
-    """A display name (connection, strategy): trimmed, NFC, 1-`max_len` plain characters.
+    """A display name (connection, strategy): trimmed, NFC, 1-`max_len` plain characters, at
+    most `MARKS_PER_CHARACTER` accents on a letter.
 
-    `what` is how the message names it ("connection name"); uniqueness is the caller's.
+    `what` is how the message names it ("connection name"); uniqueness is the caller's, by
+    `name_key`.
     """
     text = unicodedata.normalize("NFC", name or "").strip()
     if not text:
@@ -80,6 +101,13 @@ def clean_name(label: str, what: str, name: str, *, max_len: int = NAME_MAX) -> 
     if has_invisible(text):
         raise ValidationError(
             {label: f"The {what} contains control or invisible characters; type it again."}
+        )
+    if too_many_marks(text):
+        raise ValidationError(
+            {
+                label: f"The {what} stacks too many accents on one letter (at most "
+                f"{MARKS_PER_CHARACTER}); type it again."
+            }
         )
     return text
 

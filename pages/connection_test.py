@@ -7,10 +7,10 @@ from backfuture_core.diagnostics.reports import (
     latest_report,
     report_history,
     report_json,
-    save_report,
 )
-from backfuture_core.diagnostics.run import run_each
-from backfuture_core.errors import BackfutureError
+from backfuture_core.diagnostics.run import failure_message
+from backfuture_core.diagnostics.saved import run_saved
+from backfuture_core.errors import NotFound
 from backfuture_core.portfolio.accounts import accounts_of
 from backfuture_core.storage import connections as core
 from pages import _ui
@@ -29,6 +29,7 @@ if not conns:
     st.page_link("pages/connections.py", label="Add a connection", icon=":material/add_link:")
     st.stop()
 
+gone = _ui.deleted_since_shown("test.shown", by_id)
 selected_id = st.selectbox(
     "Connection",
     list(by_id),
@@ -38,27 +39,25 @@ selected_id = st.selectbox(
 one, every = st.columns(2)
 run_one = one.button("Test connection", type="primary", key="test.run_one", width="stretch")
 run_all = every.button(f"Test all {len(conns)} connections", key="test.run_all", width="stretch")
+if gone:  # the picker fell back to another connection: say so, and never test that one
+    _ui.show_gone(gone, "Nothing was tested. Choose a connection and test again.")
+    run_one = False
 
 if run_one or run_all:
     targets = conns if run_all else [by_id[selected_id]]
     with st.status(f"Testing {len(targets)} connection(s)…", expanded=True) as progress:
         st.write("Contacting the exchanges; every check runs at the same time.")
-        try:
-            pairs = [(c, core.load_credentials(context.db, vault, c.id)) for c in targets]
-            failed = 0
-            for index, report in run_each(pairs):
-                save_report(context.db, targets[index].id, report)
-                st.text(f"{_ui.connection_label(targets[index])}: {report.status.label}")
-                failed += report.status.value in ("failed", "unsafe")
-            del pairs  # credentials leave memory with this run
-            progress.update(
-                label=f"Tested {len(targets)} connection(s): {failed} need attention.",
-                state="error" if failed else "complete",
-                expanded=False,
-            )
-        except BackfutureError as exc:
-            progress.update(label="The test could not run.", state="error")
-            _ui.show_error(exc)
+        failed = 0
+        for outcome in run_saved(context.db, vault, targets):  # one failure stops no other
+            problems = [failure_message(outcome.report), outcome.not_saved]
+            line = f"{_ui.connection_label(outcome.connection)}: {outcome.report.status.label}"
+            st.text(". ".join([line, *filter(None, problems)]))
+            failed += outcome.report.status.value in ("failed", "unsafe") or not outcome.saved
+        progress.update(
+            label=f"Tested {len(targets)} connection(s): {failed} need attention.",
+            state="error" if failed else "complete",
+            expanded=False,
+        )
     if run_all:
         st.session_state["test.summary"] = True
 
@@ -85,7 +84,12 @@ if st.session_state.get("test.summary"):
         key="test.summary_table",
     )
 
-conn = core.get_connection(context.db, selected_id)
+try:
+    conn = core.get_connection(context.db, selected_id)
+except NotFound as exc:  # deleted in another tab during this run
+    _ui.show_error(exc)
+    st.stop()
+_ui.remember_shown("test.shown", conn)
 report = latest_report(context.db, conn.id)
 st.subheader("Checklist")
 st.text(_ui.connection_label(conn))
@@ -95,7 +99,10 @@ if report is None:
     st.stop()
 _ui.status_badge(report.status)
 st.caption(f"Tested {report.tested_at} in {report.duration_ms} ms.")
-if report.error_category:
+if why := failure_message(report):  # the test could not run: the reason, not a category
+    st.error("The test could not run.", icon=":material/error:")
+    st.text(why)
+elif report.error_category:
     _ui.show_category(report.error_category, report.reported_ip)
 _ui.checklist(report)
 st.download_button(

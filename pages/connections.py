@@ -1,12 +1,13 @@
 """Connections: add (keys encrypted at once), list, edit, replace keys, delete."""
 
 import dataclasses
+from typing import Any
 
 import streamlit as st
 
 from backfuture_core.errors import BackfutureError, ValidationError
 from backfuture_core.exchanges.registry import ROADMAP, SUPPORTED
-from backfuture_core.models import Market
+from backfuture_core.models import Connection, Market
 from backfuture_core.portfolio.accounts import accounts_of
 from backfuture_core.storage import connections as core
 from backfuture_core.storage.key_fingerprints import shared_key_warning, shared_keys
@@ -14,6 +15,8 @@ from pages import _ui
 
 NAMES = {e.id: e.name for e in SUPPORTED.values()}
 MARKETS = {m.value: m.label for m in Market}
+EDIT_KEYS = {"name": "edit.name", "market": "edit.market", "api_base_url": "edit.url",
+             "proxy": "edit.proxy", "note": "edit.note"}  # fmt: skip
 
 st.title("Connections")
 context = _ui.ctx()
@@ -39,18 +42,59 @@ def save_connection() -> None:
     state["add.saved"] = saved.id
 
 
-def replace_keys(conn_id: int) -> None:
+def _failed(exc: BackfutureError, problems_key: str) -> None:
+    """A form's problems beside it; a stale or deleted connection above the tabs."""
+    if isinstance(exc, ValidationError):
+        st.session_state[problems_key] = exc.problems
+    else:
+        st.session_state["manage.error"] = str(exc)
+
+
+def edit_base(conn: Connection) -> dict[str, Any]:
+    """What the edit form was built from: its fields and the version they came from."""
+    return {"version": conn.version, "name": conn.name, "market": conn.market.value,
+            "api_base_url": conn.api_base_url or "", "proxy": conn.proxy or "", "note": conn.note}  # fmt: skip
+
+
+def save_edit(conn_id: int) -> None:
+    state = st.session_state
+    base = state[f"edit.base.{conn_id}"]
+    typed = {field: state.get(f"{key}.{conn_id}", "") for field, key in EDIT_KEYS.items()}
+    changed = {field: value for field, value in typed.items() if value != base[field]}
+    try:  # only what the user changed is written, and only onto the version the form showed
+        with _ui.callback_db() as db:
+            saved = core.update_connection(db, conn_id, version=base["version"], **changed)
+    except BackfutureError as exc:
+        return _failed(exc, "edit.problems")
+    state[f"edit.base.{conn_id}"] = edit_base(saved)
+    state["edit.problems"] = {}
+    state["manage.flash"] = "Changes saved."
+
+
+def replace_keys(conn_id: int, version: int) -> None:
     state = st.session_state
     values = {k: state.get(f"keys.{k}", "") for k in ("api_key", "secret", "passphrase")}
     for k in values:
         state[f"keys.{k}"] = ""  # the secrets leave session state whatever happens next
     try:
         with _ui.callback_db() as db:
-            core.replace_keys(db, _ui.callback_vault(db), conn_id, **values)
+            core.replace_keys(db, _ui.callback_vault(db), conn_id, version=version, **values)
         state["keys.problems"] = {}
         state["manage.flash"] = "New keys saved. Run a connection test."
-    except ValidationError as exc:
-        state["keys.problems"] = exc.problems
+    except BackfutureError as exc:
+        _failed(exc, "keys.problems")
+
+
+def delete(conn_id: int, version: int) -> None:
+    try:
+        with _ui.callback_db() as db:
+            core.delete_connection(db, conn_id, version=version)
+    except BackfutureError as exc:
+        return _failed(exc, "")
+    st.session_state.pop("manage.shown", None)  # deleted here: not "deleted in another tab"
+    st.session_state["manage.flash"] = (
+        "Connection deleted. Remember to delete its API key on the exchange too."
+    )
 
 
 form_col, guide_col = st.columns([3, 2], gap="large")
@@ -111,7 +155,10 @@ st.subheader("Your connections")
 conns = core.list_connections(context.db)
 if flash := st.session_state.pop("manage.flash", None):
     st.success(flash, icon=":material/check_circle:")
+if error := st.session_state.pop("manage.error", None):  # stale or deleted: our text, no name
+    st.error(error, icon=":material/error:")
 if not conns:
+    st.session_state.pop("manage.shown", None)
     st.info("No connections yet. Add one with the form above.", icon=":material/info:")
     st.stop()
 accounts = accounts_of(context.db, conns).notes()
@@ -122,6 +169,8 @@ for group in shared_keys(context.db, vault):
     st.warning(shared_key_warning(group), icon=":material/key:")
 
 by_id = {c.id: c for c in conns}
+if not error and (gone := _ui.deleted_since_shown("manage.shown", by_id)):
+    _ui.show_gone(gone, "Nothing was changed.")
 selected = st.selectbox(
     "Manage connection",
     list(by_id),
@@ -129,38 +178,25 @@ selected = st.selectbox(
     format_func=lambda i: _ui.connection_label(by_id[i]),
 )
 conn = by_id[selected]
+_ui.remember_shown("manage.shown", conn)
+if f"edit.name.{conn.id}" not in st.session_state:  # the form is built now, from this version
+    st.session_state[f"edit.base.{conn.id}"] = edit_base(conn)
 edit_tab, keys_tab, delete_tab = st.tabs(["Edit", "Replace keys", "Delete"])
-with edit_tab, st.form(f"edit.form.{conn.id}"):
-    name = st.text_input(
-        "Connection name", value=conn.name, max_chars=64, key=f"edit.name.{conn.id}"
-    )
-    market = st.selectbox(
-        "Market",
-        list(MARKETS),
-        index=list(MARKETS).index(conn.market.value),
-        format_func=MARKETS.get,
-        key=f"edit.market.{conn.id}",
-    )
-    base_url = st.text_input(
-        "API base URL", value=conn.api_base_url or "", key=f"edit.url.{conn.id}"
-    )
-    proxy = st.text_input("Proxy", value=conn.proxy or "", key=f"edit.proxy.{conn.id}")
-    note = st.text_area("Note", value=conn.note, max_chars=500, key=f"edit.note.{conn.id}")
-    if st.form_submit_button("Save changes"):
-        try:
-            core.update_connection(
-                context.db,
-                conn.id,
-                name=name,
-                market=market,
-                api_base_url=base_url,
-                proxy=proxy,
-                note=note,
-            )
-            st.session_state["manage.flash"] = "Changes saved."
-            st.rerun()
-        except ValidationError as exc:
-            _ui.show_problems(exc.problems)
+with edit_tab:
+    with st.form(f"edit.form.{conn.id}"):
+        st.text_input("Connection name", value=conn.name, max_chars=64, key=f"edit.name.{conn.id}")
+        st.selectbox(
+            "Market",
+            list(MARKETS),
+            index=list(MARKETS).index(conn.market.value),
+            format_func=MARKETS.get,
+            key=f"edit.market.{conn.id}",
+        )
+        st.text_input("API base URL", value=conn.api_base_url or "", key=f"edit.url.{conn.id}")
+        st.text_input("Proxy", value=conn.proxy or "", key=f"edit.proxy.{conn.id}")
+        st.text_area("Note", value=conn.note, max_chars=500, key=f"edit.note.{conn.id}")
+        st.form_submit_button("Save changes", on_click=save_edit, args=(conn.id,))
+    _ui.show_problems(st.session_state.pop("edit.problems", {}))
 
 with keys_tab:
     st.caption(
@@ -172,7 +208,7 @@ with keys_tab:
         st.text_input("Secret Key", type="password", key="keys.secret")
         if SUPPORTED[conn.exchange].requires_passphrase:
             st.text_input("Passphrase", type="password", key="keys.passphrase")
-        st.form_submit_button("Save new keys", on_click=replace_keys, args=(conn.id,))
+        st.form_submit_button("Save new keys", on_click=replace_keys, args=(conn.id, conn.version))
     _ui.show_problems(st.session_state.get("keys.problems", {}))
 
 with delete_tab:
@@ -182,11 +218,11 @@ with delete_tab:
         icon=":material/delete:",
     )
     confirm = st.checkbox("I understand, delete this connection", key=f"delete.confirm.{conn.id}")
-    if st.button(
-        "Delete connection", type="primary", disabled=not confirm, key=f"delete.button.{conn.id}"
-    ):
-        core.delete_connection(context.db, conn.id)
-        st.session_state["manage.flash"] = (
-            "Connection deleted. Remember to delete its API key on the exchange too."
-        )
-        st.rerun()
+    st.button(
+        "Delete connection",
+        type="primary",
+        disabled=not confirm,
+        key=f"delete.button.{conn.id}",
+        on_click=delete,
+        args=(conn.id, conn.version),
+    )

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from backfuture_core.errors import NotFound
 from backfuture_core.models import Check, CheckState, ConnectionReport, Status
-from backfuture_core.storage.connections import set_status
+from backfuture_core.storage.connections import GONE, set_status
 from backfuture_core.storage.database import audit, write
 
 
@@ -39,8 +40,13 @@ def report_from_dict(data: dict[str, Any]) -> ConnectionReport:
 
 
 def save_report(db: Database, connection_id: int, report: ConnectionReport) -> None:
-    """Store the report in the connection's history and make its status the connection's."""
+    """Store the report in the connection's history and make its status the connection's.
+
+    Raises NotFound (nothing stored) when the connection was deleted while it was tested.
+    """
     with write(db):
+        if db.execute("SELECT 1 FROM connections WHERE id = ?", [connection_id]).fetchone() is None:
+            raise NotFound(GONE)
         db.execute(
             "INSERT INTO reports (connection_id, tested_at, status, error_category, duration_ms,"
             " body) VALUES (?, ?, ?, ?, ?, ?)",

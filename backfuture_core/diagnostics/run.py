@@ -1,5 +1,6 @@
 """Running connection tests: one (`run`, `run_async`) or several at once (`run_each`,
-`run_many`), and the report each test ends in, including one for a test that could not start.
+`run_many`), and the report each test ends in, including one for a test that could not start
+(`failure_report`, whose reason `failure_message` returns).
 
 Several tests share one event loop through `exchanges.runner`, so "test all" costs about one
 round trip; `run_each` yields each report as it arrives so a page can show progress.
@@ -36,6 +37,7 @@ from backfuture_core.models import (
 from backfuture_core.storage.database import now_iso
 
 TEST_DEADLINE_S = 20.0
+NOT_RUN = "could_not_run"  # marks a failure report in its `extra`
 
 Pair = tuple[Connection, Credentials]
 
@@ -78,7 +80,14 @@ def failure_report(connection: Connection, error: BackfutureError) -> Connection
         tested_at=now_iso(),
         exchange=connection.exchange,
         connection_name=connection.name,
+        extra={NOT_RUN: True},
     )
+
+
+def failure_message(report: ConnectionReport) -> str:
+    """Why the test could not run, for a report made by `failure_report` (else ""): shown
+    instead of its category, which only says that the cause was not the exchange's answer."""
+    return report.error_message if report.extra.get(NOT_RUN) else ""
 
 
 async def run_async(

@@ -19,7 +19,7 @@ from backfuture_core.connection_form import (
     validate_form,
     validate_keys,
 )
-from backfuture_core.errors import NotFound, StorageError
+from backfuture_core.errors import NotFound, StaleEdit, StorageError
 from backfuture_core.exchanges.registry import get_exchange
 from backfuture_core.models import Connection, Credentials, Market, Secret, Status
 from backfuture_core.security.vault import Vault, open_secret
@@ -27,6 +27,7 @@ from backfuture_core.storage.database import audit, now_iso, write
 from backfuture_core.validation import name_key
 
 __all__ = [
+    "GONE",
     "ConnectionForm",  # the add form's input, re-exported beside add_connection
     "add_connection",
     "delete_connection",
@@ -43,8 +44,9 @@ TABLE = "connections"
 SECRET_COLUMNS = {"api_key": "api_key_enc", "secret": "secret_enc", "passphrase": "passphrase_enc"}
 PUBLIC_COLUMNS = (
     "id, name, exchange, market, key_hint, api_base_url, proxy, note, is_demo, status, "
-    "created_at, updated_at, last_tested_at"
+    "created_at, updated_at, last_tested_at, version"
 )
+GONE = "This connection was deleted in another tab or window."
 
 
 def _to_connection(row: dict[str, Any]) -> Connection:
@@ -62,13 +64,15 @@ def _to_connection(row: dict[str, Any]) -> Connection:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         last_tested_at=row["last_tested_at"],
+        version=row["version"],
     )
 
 
 def _public_rows(
     db: Database, where: str | None = None, args: list[Any] | None = None
 ) -> Iterator[dict[str, Any]]:
-    return db.table(TABLE).rows_where(where, args, select=PUBLIC_COLUMNS, order_by="name_key")
+    order = "name COLLATE NOCASE, id"
+    return db.table(TABLE).rows_where(where, args, select=PUBLIC_COLUMNS, order_by=order)
 
 
 # --- Reading -----------------------------------------------------------------------------------
@@ -83,12 +87,12 @@ def get_connection(db: Database, conn_id: int) -> Connection:
     """Raises NotFound when the connection was deleted."""
     row = next(iter(_public_rows(db, "id = ?", [conn_id])), None)
     if row is None:
-        raise NotFound("This connection no longer exists.")
+        raise NotFound(GONE)
     return _to_connection(row)
 
 
 def find_connection(db: Database, name: str) -> Connection:
-    """The connection called `name` (case-insensitive); raises NotFound."""
+    """The connection called `name` (or a name that looks the same); raises NotFound."""
     row = next(iter(_public_rows(db, "name_key = ?", [name_key(name)])), None)
     if row is None:
         raise NotFound("No connection has that name.")
@@ -102,7 +106,7 @@ def load_credentials(db: Database, vault: Vault, conn_id: int) -> Credentials:
     columns = "name, exchange, " + ", ".join(SECRET_COLUMNS.values())
     row = next(iter(db.table(TABLE).rows_where("id = ?", [conn_id], select=columns)), None)
     if row is None:
-        raise NotFound("This connection no longer exists.")
+        raise NotFound(GONE)
 
     def open_field(field: str) -> Secret:
         return open_secret(
@@ -133,6 +137,30 @@ def _encrypted(vault: Vault, conn_id: int, exchange: str, keys: dict[str, str]) 
 
 def _keys_of(clean: dict[str, Any]) -> dict[str, str]:
     return {field: clean[field] for field in SECRET_COLUMNS}
+
+
+def _based_on(db: Database, conn_id: int, version: int) -> Connection:
+    """The row a change was based on, inside the change's transaction.
+
+    Raises NotFound when it was deleted meanwhile and StaleEdit when it changed meanwhile
+    (another tab saved first): the change then overwrites nothing.
+    """
+    conn = get_connection(db, conn_id)
+    if conn.version != version:
+        raise StaleEdit()
+    return conn
+
+
+def _change(db: Database, conn_id: int, version: int, columns: dict[str, Any]) -> None:
+    """Write `columns` and the next version; the WHERE clause re-checks the version."""
+    columns = {**columns, "updated_at": now_iso(), "version": version + 1}
+    assignments = ", ".join(f"{column} = ?" for column in columns)
+    cursor = db.execute(
+        f"UPDATE {TABLE} SET {assignments} WHERE id = ? AND version = ?",  # noqa: S608
+        [*columns.values(), conn_id, version],
+    )
+    if cursor.rowcount != 1:  # never expected inside BEGIN IMMEDIATE after _based_on
+        raise StaleEdit()
 
 
 def add_connection(
@@ -174,68 +202,85 @@ def update_connection(
     db: Database,
     conn_id: int,
     *,
-    name: str,
-    market: str,
-    api_base_url: str = "",
-    proxy: str = "",
-    note: str = "",
+    version: int,
+    name: str | None = None,
+    market: str | None = None,
+    api_base_url: str | None = None,
+    proxy: str | None = None,
+    note: str | None = None,
 ) -> Connection:
-    """Rename or edit the non-secret fields. Raises ValidationError, NotFound."""
+    """Edit the non-secret fields the user changed (None: not changed, left as stored).
+
+    `version` is the version the form showed. Raises ValidationError, NotFound (deleted
+    meanwhile), StaleEdit (changed meanwhile); each leaves the row as it was.
+    """
+    given = {"name": name, "market": market, "api_base_url": api_base_url, "proxy": proxy}
+    changes = {
+        field: value for field, value in {**given, "note": note}.items() if value is not None
+    }
     with write(db):
-        get_connection(db, conn_id)
-        values = validate_edit(
-            db, conn_id, name=name, market=market, api_base_url=api_base_url, proxy=proxy, note=note
-        )
-        db.table(TABLE).update(
-            conn_id,
-            {
-                "name": values["name"],
-                "name_key": name_key(values["name"]),
-                "market": values["market"].value,
-                "api_base_url": values["api_base_url"],
-                "proxy": values["proxy"],
-                "note": values["note"],
-                "updated_at": now_iso(),
-            },
-        )
-        audit(db, "connection edited", connection_id=conn_id)
+        conn = _based_on(db, conn_id, version)
+        values = validate_edit(db, conn_id, **changes)
+        if "name" in values:
+            values["name_key"] = name_key(values["name"])
+        if "market" in values:
+            values["market"] = values["market"].value
+        if not values:
+            return conn
+        _change(db, conn_id, version, values)
+        audit(db, "connection edited", connection_id=conn_id, detail=", ".join(sorted(changes)))
     return get_connection(db, conn_id)
 
 
 def replace_keys(
-    db: Database, vault: Vault, conn_id: int, *, api_key: str, secret: str, passphrase: str = ""
+    db: Database,
+    vault: Vault,
+    conn_id: int,
+    *,
+    version: int,
+    api_key: str,
+    secret: str,
+    passphrase: str = "",
 ) -> Connection:
-    """Store new keys for a connection; its status goes back to untested."""
+    """Store new keys for a connection; its status goes back to untested.
+
+    `version` is the version the page showed; raises like `update_connection`.
+    """
     with write(db):
-        conn = get_connection(db, conn_id)
+        conn = _based_on(db, conn_id, version)
         info = get_exchange(conn.exchange)
         clean = validate_keys(info, api_key=api_key, secret=secret, passphrase=passphrase)
-        db.table(TABLE).update(
+        columns = _encrypted(vault, conn_id, conn.exchange, _keys_of(clean))
+        _change(
+            db,
             conn_id,
+            version,
             {
-                **_encrypted(vault, conn_id, conn.exchange, _keys_of(clean)),
+                **columns,
                 "key_hint": "…" + clean["api_key"][-4:],
                 "key_fingerprint": vault.fingerprint(clean["api_key"]),
                 "status": Status.UNTESTED.value,
-                "updated_at": now_iso(),
             },
         )
         audit(db, "keys replaced", connection_id=conn_id)
     return get_connection(db, conn_id)
 
 
-def delete_connection(db: Database, conn_id: int) -> None:
-    """Delete a connection with its reports, snapshots and strategies."""
+def delete_connection(db: Database, conn_id: int, *, version: int) -> None:
+    """Delete a connection with its reports, snapshots and strategies.
+
+    `version` is the version the page showed; raises NotFound or StaleEdit (nothing deleted).
+    """
     with write(db):
-        conn = get_connection(db, conn_id)
-        db.table(TABLE).delete(conn_id)
+        conn = _based_on(db, conn_id, version)
+        db.execute(f"DELETE FROM {TABLE} WHERE id = ? AND version = ?", [conn_id, version])  # noqa: S608
         audit(db, "connection deleted", connection_id=conn_id, detail=conn.exchange)
 
 
 def set_status(db: Database, conn_id: int, status: Status, tested_at: str) -> None:
     """Record a test's outcome (called inside the caller's `write`).
 
-    Plain SQL on purpose: a connection deleted while its test ran is skipped, not an error.
+    Not a change of the connection: its version stays, so a test never makes a form stale.
     """
     db.execute(
         "UPDATE connections SET status = ?, last_tested_at = ? WHERE id = ?",

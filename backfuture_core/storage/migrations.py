@@ -158,6 +158,52 @@ def m004_settled_activity(db: Database) -> None:
     )
 
 
+def _unique_names(db: Database, table: str, scope: str | None) -> None:
+    """Recompute `name_key` with today's `validation.name_key`; never lose a row.
+
+    Rows are visited oldest first; a row whose name now looks the same as an earlier row's (in
+    the same `scope`, e.g. a strategy's connection) keeps its data and gets a free name, "Main
+    (2)", recorded in the audit log.
+    """
+    from backfuture_core.validation import NAME_MAX, name_key  # the one rule for names
+
+    group = f"{scope}, " if scope else ""
+    rows = db.execute(f"SELECT id, {group}name FROM {table} ORDER BY id").fetchall()  # noqa: S608
+    db.execute(f"UPDATE {table} SET name_key = 'm005:' || id")  # noqa: S608 - frees every key
+    taken: set[tuple[object, str]] = set()
+    for row in rows:
+        row_id, owner, name = (row[0], row[1], row[2]) if scope else (row[0], None, row[1])
+        new_name, number = name, 1
+        while (owner, name_key(new_name)) in taken:
+            number += 1
+            suffix = f" ({number})"
+            new_name = name[: NAME_MAX - len(suffix)].rstrip() + suffix
+        taken.add((owner, name_key(new_name)))
+        db.execute(
+            f"UPDATE {table} SET name = ?, name_key = ? WHERE id = ?",  # noqa: S608
+            [new_name, name_key(new_name), row_id],
+        )
+        if new_name != name:
+            db.execute(
+                "INSERT INTO audit_log (at, action, connection_id, detail) VALUES "
+                "(strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'), ?, ?, ?)",
+                [
+                    f"{table[:-1]} renamed",
+                    owner if scope else row_id,
+                    f"{name!r} looked the same as another name; now {new_name!r}",
+                ],
+            )
+
+
+@MIGRATIONS()
+def m005_versions_and_lookalike_names(db: Database) -> None:
+    """Connections carry a version (a change based on an old one is refused), and names are
+    compared by a key under which look-alike names clash."""
+    db.execute("ALTER TABLE connections ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+    _unique_names(db, "connections", None)
+    _unique_names(db, "strategies", "connection_id")
+
+
 @MIGRATIONS()
 def m007_key_fingerprints(db: Database) -> None:
     """A keyed fingerprint of each connection's API key (security/fingerprint.py), to notice

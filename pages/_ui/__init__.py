@@ -4,7 +4,8 @@
 - messages: our errors, form problems, error categories, per-connection notices;
 - status: status badges and the connection test's checklist;
 - connections: connection labels, the connections table, the connection picker;
-- onboarding: the seed guide's advice and the demo's start button.
+- onboarding: the seed guide's advice and the demo's start button;
+- stale: a picked connection that another tab deleted.
 """
 
 from pages._ui.connections import (
@@ -26,6 +27,7 @@ from pages._ui.run_context import (
     ctx,
     require_vault,
 )
+from pages._ui.stale import deleted_since_shown, remember_shown, show_gone
 from pages._ui.status import CHECK_ICONS, CHECK_WORDS, STATUS_BADGES, checklist, status_badge
 
 __all__ = [
@@ -43,13 +45,16 @@ __all__ = [
     "connection_notes",
     "connections_frame",
     "ctx",
+    "deleted_since_shown",
     "demo_flash",
     "exchange_connections",
     "guidance",
     "portfolio_targets",
+    "remember_shown",
     "require_vault",
     "show_category",
     "show_error",
+    "show_gone",
     "show_notices",
     "show_problems",
     "start_demo_button",

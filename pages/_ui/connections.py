@@ -35,7 +35,7 @@ def exchange_connections(db: Database) -> dict[int, Connection]:
 
 def connection_label(conn: Connection) -> str:
     """Names are user text: this is used only where Streamlit shows plain text (options)."""
-    return f"{conn.name} (demo)" if conn.is_demo and "(demo)" not in conn.name else conn.name
+    return f"{conn.name} (demo)" if conn.is_demo and "(demo" not in conn.name else conn.name
 
 
 def connections_frame(

@@ -127,3 +127,59 @@ def test_history_and_download_hold_no_secret(page, settings):
     assert json.loads(text)["status"] == "online"
     for secret in ("demo-kucoin-futures-secret-not-real", "demo-passphrase-1"):
         assert secret not in text
+
+
+# --- One failure never breaks the rest; a deleted connection is never swapped silently -------
+
+
+def test_a_selected_connection_deleted_in_another_tab_is_never_swapped_for_another(page, settings):
+    at = choose(page, WITHDRAW)
+    other_tab = open_db(settings.db_path)
+    gone = next(c for c in core.list_connections(other_tab) if c.name == WITHDRAW)
+    core.delete_connection(other_tab, gone.id, version=gone.version)
+
+    at = at.button(key="test.run_one").click().run()
+
+    assert not at.exception
+    assert any("deleted in another tab" in w.value and "Nothing was tested" in w.value
+               for w in at.warning)  # fmt: skip
+    assert WITHDRAW in [t.value for t in at.text]
+    assert other_tab.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
+    other_tab.close()
+    at = at.button(key="test.run_one").click().run()  # now it was said: the shown one is tested
+    assert not at.warning
+    assert latest_report(open_db(settings.db_path), at.selectbox(key="test.connection").value)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE connections SET secret_enc = substr(secret_enc, 1, 5) WHERE name = ?",
+        "UPDATE connections SET api_key_enc = NULL WHERE name = ?",
+        "UPDATE connections SET exchange = 'kucoin' WHERE name = ?",
+    ],
+    ids=["truncated secret", "no API key", "re-pointed exchange"],
+)
+def test_test_all_with_a_damaged_row_names_it_and_saves_every_other_report(page, settings, sql):
+    db = open_db(settings.db_path)
+    with db.conn:
+        db.execute(sql, [NO_IP])
+
+    at = page.button(key="test.run_all").click().run()
+
+    assert not at.exception
+    lines = [t.value for t in at.text]
+    assert any(
+        line.startswith(f"{NO_IP}: Failed. The saved keys of {NO_IP} are damaged") for line in lines
+    )
+    assert not any("connection 1" in line.lower() for line in lines)
+    assert statuses(settings) == {
+        MAIN: "online",
+        KUCOIN: "online",
+        NO_IP: "failed",
+        WITHDRAW: "unsafe",
+        WRONG_IP: "failed",
+    }
+    for conn in core.list_connections(db):  # every report saved, the damaged one's too
+        assert latest_report(db, conn.id) is not None
+    db.close()

@@ -157,3 +157,100 @@ def test_delete_needs_confirmation(page, app_env):
     assert not at.exception
     assert "delete its API key on the exchange" in at.success[0].value
     assert at.info[0].value.startswith("No connections yet")
+
+
+# --- Two tabs ------------------------------------------------------------------------------------
+
+
+def second_tab():
+    """Another browser tab: its own session on the same data folder."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    return open_page(AppTest.from_file(APP, default_timeout=60).run(), "connections")
+
+
+def stored(settings) -> dict:
+    db = open_db(settings.db_path)
+    try:
+        return {
+            row["id"]: dict(row)
+            for row in db.query("SELECT * FROM connections ORDER BY id")  # every column, bytes too
+        }
+    finally:
+        db.close()
+
+
+def edit_note(at, note):
+    at.text_area(key="edit.note.1").set_value(note)
+    return at.button(key="FormSubmitter:edit.form.1-Save changes").click().run()
+
+
+def confirm_delete(at):
+    return at.checkbox(key="delete.confirm.1").check().run()
+
+
+def delete_one(at):
+    return confirm_delete(at).button(key="delete.button.1").click().run()
+
+
+def tab_b_renames(at):
+    at.text_input(key="edit.name.1").set_value("Renamed in B")
+    return at.button(key="FormSubmitter:edit.form.1-Save changes").click().run()
+
+
+def tab_b_replaces_keys(at):
+    at.text_input(key="keys.api_key").input("mx0vglNEWKEYzz99")
+    at.text_input(key="keys.secret").input("NEWsecretVALUE123")
+    return at.button(key="FormSubmitter:keys.form.1-Save new keys").click().run()
+
+
+TAB_A = {"A edits the note": lambda at: edit_note(at, "A's note"), "A deletes": delete_one}
+TAB_B = {
+    "B renames": tab_b_renames,
+    "B replaces keys": tab_b_replaces_keys,
+    "B deletes": lambda at: at.button(key="delete.button.1").click().run(),  # confirmed before
+}
+
+
+@pytest.mark.parametrize("b_action", TAB_B.values(), ids=TAB_B.keys())
+@pytest.mark.parametrize("a_action", TAB_A.values(), ids=TAB_A.keys())
+def test_a_stale_tab_changes_nothing_and_says_why(page, app_env, a_action, b_action):
+    tab_a = add(page)
+    tab_b = confirm_delete(second_tab())  # B shows the connection as it is now...
+    tab_a = a_action(tab_a)  # ...then A changes or deletes it
+    assert not tab_a.exception
+    before = stored(app_env)
+
+    tab_b = b_action(tab_b)
+
+    assert not tab_b.exception
+    shown = " ".join(e.value for e in tab_b.error) + " ".join(w.value for w in tab_b.warning)
+    deleted = not before
+    if deleted:
+        assert "deleted in another tab" in shown
+    else:
+        assert "This connection changed in another tab: reload the page." in shown
+        assert before[1]["note"] == "A's note"
+    assert stored(app_env) == before  # nothing overwritten, nothing deleted
+
+
+def test_an_edit_writes_only_what_this_tab_changed(page, app_env):
+    tab_a = add(page)
+    tab_a = edit_note(tab_a, "A's note")
+    tab_a = tab_b_renames(tab_a)  # the same tab, up to date: only the name is written
+    assert not tab_a.error
+    row = stored(app_env)[1]
+    assert (row["name"], row["note"], row["version"]) == ("Renamed in B", "A's note", 3)
+
+
+def test_the_managed_connection_deleted_elsewhere_is_said_by_its_name(page, app_env):
+    tab_a = add(page)
+    tab_a = add(tab_a, name="Second", key="mx0vglSECOND0000")
+    tab_b = second_tab()
+    tab_a = delete_one(tab_a)  # "MEXC Spot Main", the one B shows, sorted first
+    tab_b.run()
+    assert any("deleted in another tab" in w.value for w in tab_b.warning)
+    assert "MEXC Spot Main" in [t.value for t in tab_b.text]
+    assert not tab_b.exception

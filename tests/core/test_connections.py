@@ -123,7 +123,12 @@ def test_rename_and_edit(db, vault):
     saved = core.add_connection(db, vault, form())
     other = core.add_connection(db, vault, form(name="Second", api_key="mx0vglSECOND0000"))
     edited = core.update_connection(
-        db, saved.id, name="MEXC Futures", market="both", api_base_url="https://api.mexc.com/"
+        db,
+        saved.id,
+        version=saved.version,
+        name="MEXC Futures",
+        market="both",
+        api_base_url="https://api.mexc.com/",
     )
     assert (edited.name, edited.market, edited.api_base_url) == (
         "MEXC Futures",
@@ -131,28 +136,36 @@ def test_rename_and_edit(db, vault):
         "https://api.mexc.com",
     )
     with pytest.raises(ValidationError, match="already exists"):
-        core.update_connection(db, other.id, name="mexc futures", market="spot")
+        core.update_connection(db, other.id, version=other.version, name="mexc futures")
     # keeping its own name (in another case) is fine
-    assert core.update_connection(db, saved.id, name="MEXC FUTURES", market="spot").name == (
-        "MEXC FUTURES"
+    renamed = core.update_connection(db, saved.id, version=edited.version, name="MEXC FUTURES")
+    assert (renamed.name, renamed.market) == ("MEXC FUTURES", Market.BOTH)
+
+
+def new_keys(db, vault, saved: core.Connection) -> core.Connection:
+    return core.replace_keys(
+        db,
+        vault,
+        saved.id,
+        version=saved.version,
+        api_key="mx0vglNEWKEY9876",
+        secret="NEWSECRET123",
     )
 
 
 def test_replace_keys(db, vault):
     saved = core.add_connection(db, vault, form())
-    updated = core.replace_keys(
-        db, vault, saved.id, api_key="mx0vglNEWKEY9876", secret="NEWSECRET123"
-    )
+    updated = new_keys(db, vault, saved)
     assert updated.key_hint == "…9876"
     assert core.load_credentials(db, vault, saved.id).secret.reveal() == "NEWSECRET123"
     with pytest.raises(ValidationError):
-        core.replace_keys(db, vault, saved.id, api_key="", secret="x y")
+        core.replace_keys(db, vault, saved.id, version=updated.version, api_key="", secret="x y")
     assert core.load_credentials(db, vault, saved.id).secret.reveal() == "NEWSECRET123"
 
 
 def test_delete(db, vault):
     saved = core.add_connection(db, vault, form())
-    core.delete_connection(db, saved.id)
+    core.delete_connection(db, saved.id, version=saved.version)
     assert core.list_connections(db) == []
     with pytest.raises(NotFound):
         core.get_connection(db, saved.id)
@@ -162,7 +175,7 @@ def test_delete(db, vault):
 
 def test_audit_log_holds_no_secret(db, vault):
     saved = core.add_connection(db, vault, form())
-    core.replace_keys(db, vault, saved.id, api_key="mx0vglNEWKEY9876", secret="NEWSECRET123")
+    new_keys(db, vault, saved)
     text = repr(list(db.query("SELECT * FROM audit_log")))
     assert "NEWSECRET123" not in text
     assert GOOD["secret"] not in text

@@ -137,7 +137,7 @@ def test_strategies_deleted_with_their_connection(db, vault, conn):
     strategies.save_strategy(db, conn.id, "A", PARAMS)
     strategies.save_strategy(db, conn.id, "B", PARAMS)
     kept = strategies.save_strategy(db, other.id, "C", PARAMS)
-    connections.delete_connection(db, conn.id)
+    connections.delete_connection(db, conn.id, version=conn.version)
     assert db.execute("SELECT COUNT(*) FROM strategies").fetchone()[0] == 1
     assert strategies.list_strategies(db, other.id) == [kept]
 
