@@ -128,7 +128,14 @@ def test_balances_total_allocation_and_history_count_each_account_once(db, vault
 
 def test_new_keys_make_the_account_unidentified_until_tested_again(db, vault, sb, demo_like):
     key = KEYS[NO_IP]
-    replace_keys(db, vault, demo_like[NO_IP].id, api_key=key.api_key, secret=key.secret)
+    replace_keys(
+        db,
+        vault,
+        demo_like[NO_IP].id,
+        version=demo_like[NO_IP].version,
+        api_key=key.api_key,
+        secret=key.secret,
+    )
     accounts = accounts_of(db, list(demo_like.values()))
     assert accounts.note(demo_like[NO_IP].id) == NOT_IDENTIFIED
     assert accounts.note(demo_like[WITHDRAW].id) == f"same account as {MAIN}"

@@ -44,7 +44,7 @@ def test_one_key_in_two_connections_is_flagged_on_both(db, vault):
 
 def test_new_keys_end_the_sharing(db, vault):
     a, _ = add(db, vault, "MEXC A", API_KEY), add(db, vault, "MEXC B", API_KEY)
-    replace_keys(db, vault, a.id, api_key=OTHER_KEY, secret="t" * 32)
+    replace_keys(db, vault, a.id, version=a.version, api_key=OTHER_KEY, secret="t" * 32)
     assert shared_keys(db, vault) == []
 
 

@@ -358,7 +358,14 @@ def set_master_passphrase(db, settings, vault, conn):
 
 
 def replace_its_keys(db, settings, vault, conn):
-    core.replace_keys(db, vault, conn.id, api_key="mx0vglNEWKEY9876", secret="NEWsecret0123456789")
+    core.replace_keys(
+        db,
+        vault,
+        conn.id,
+        version=conn.version,
+        api_key="mx0vglNEWKEY9876",
+        secret="NEWsecret0123456789",
+    )
 
 
 def state(db, vault) -> tuple:
