@@ -51,6 +51,11 @@ class CorruptedRecord(VaultError):
     """One stored secret fails its integrity check (tampered, moved or damaged)."""
 
 
+class AddressChanged(CorruptedRecord):
+    """A connection's API base URL or proxy is not the one its keys were bound to (edited
+    outside BackFuture): the keys refuse to decrypt until they are entered again."""
+
+
 class UnsupportedFormat(VaultError):
     """Stored data uses a format this version does not know."""
 

@@ -8,6 +8,7 @@ from backfuture_core.errors import BackfutureError, ValidationError
 from backfuture_core.exchanges.registry import ROADMAP, SUPPORTED
 from backfuture_core.models import Market
 from backfuture_core.storage import connections as core
+from backfuture_core.validation import destination_note
 from pages import _ui
 
 NAMES = {e.id: e.name for e in SUPPORTED.values()}
@@ -15,7 +16,7 @@ MARKETS = {m.value: m.label for m in Market}
 
 st.title("Connections")
 context = _ui.ctx()
-_ui.require_vault()
+vault = _ui.require_vault()
 
 
 def save_connection() -> None:
@@ -86,7 +87,8 @@ with form_col:
             st.text_input(
                 "API base URL",
                 key="add.api_base_url",
-                help="Replaces the exchange's REST address (regional domain, gateway).",
+                help="Replaces the exchange's REST address (regional domain, gateway): the API "
+                "Key and every signed request go there. https:// only (http:// on this computer).",
             )
             st.text_input("Proxy", key="add.proxy", help="HTTP(S) proxy for this connection.")
         st.form_submit_button("Save connection", type="primary", on_click=save_connection)
@@ -123,6 +125,9 @@ selected = st.selectbox(
 )
 conn = by_id[selected]
 edit_tab, keys_tab, delete_tab = st.tabs(["Edit", "Replace keys", "Delete"])
+edit_tab.caption(
+    destination_note(NAMES[conn.exchange], conn.api_base_url, conn.proxy, demo=conn.is_demo)
+)
 with edit_tab, st.form(f"edit.form.{conn.id}"):
     name = st.text_input(
         "Connection name", value=conn.name, max_chars=64, key=f"edit.name.{conn.id}"
@@ -149,6 +154,7 @@ with edit_tab, st.form(f"edit.form.{conn.id}"):
                 api_base_url=base_url,
                 proxy=proxy,
                 note=note,
+                vault=vault,
             )
             st.session_state["manage.flash"] = "Changes saved."
             st.rerun()

@@ -1,7 +1,8 @@
 """The connections table: rows <-> `Connection`, and every change to a connection.
 
-Secrets are encrypted by the vault before they reach a row and decrypted only by
-`load_credentials`, just in time; the other functions never read the ciphertext columns.
+Secrets are encrypted by the vault before they reach a row, bound to the connection's
+address (API base URL and proxy), and decrypted only by `load_credentials`, just in time (and
+to bind them to a new address); the other functions never read the ciphertext columns.
 Each change is one `write` transaction with its audit entry. Form rules live in
 `backfuture_core.connection_form`.
 """
@@ -19,16 +20,23 @@ from backfuture_core.connection_form import (
     validate_form,
     validate_keys,
 )
-from backfuture_core.errors import CorruptedRecord, NotFound, StorageError
+from backfuture_core.errors import (
+    AddressChanged,
+    CorruptedRecord,
+    NotFound,
+    StorageError,
+    VaultLocked,
+)
 from backfuture_core.exchanges.registry import get_exchange
 from backfuture_core.models import Connection, Credentials, Market, Secret, Status
-from backfuture_core.security.vault import Vault
+from backfuture_core.security.vault import Vault, address_binding
 from backfuture_core.storage.database import audit, now_iso, write
 from backfuture_core.validation import name_key
 
 __all__ = [
     "ConnectionForm",  # the add form's input, re-exported beside add_connection
     "add_connection",
+    "bind_legacy_keys",
     "delete_connection",
     "find_connection",
     "get_connection",
@@ -41,6 +49,7 @@ __all__ = [
 
 TABLE = "connections"
 SECRET_COLUMNS = {"api_key": "api_key_enc", "secret": "secret_enc", "passphrase": "passphrase_enc"}
+BOUND = 2  # key_binding: the keys are bound to the connection's address (migration m006)
 PUBLIC_COLUMNS = (
     "id, name, exchange, market, key_hint, api_base_url, proxy, note, is_demo, status, "
     "created_at, updated_at, last_tested_at"
@@ -96,32 +105,96 @@ def find_connection(db: Database, name: str) -> Connection:
 
 
 def load_credentials(db: Database, vault: Vault, conn_id: int) -> Credentials:
-    """Decrypt a connection's keys just in time. Never cache the result."""
-    columns = "exchange, " + ", ".join(SECRET_COLUMNS.values())
+    """Decrypt a connection's keys just in time. Never cache the result.
+
+    Raises AddressChanged when the connection's API base URL or proxy was edited outside
+    BackFuture (its keys are bound to the address they were saved with), CorruptedRecord when
+    a key fails its integrity check.
+    """
+    bind_legacy_keys(db, vault)
+    row = _secret_row(db, conn_id)
+    try:
+        opened = _open_keys(vault, row)
+    except AddressChanged as exc:
+        raise AddressChanged(f"{row['name']}: {exc}") from None
+    api_key, secret = opened.get("api_key"), opened.get("secret")
+    if api_key is None or secret is None:
+        raise CorruptedRecord(f"Connection {conn_id} has no saved keys; replace its keys.")
+    return Credentials(api_key, secret, opened.get("passphrase"))
+
+
+def _secret_row(db: Database, conn_id: int) -> dict[str, Any]:
+    columns = "id, name, exchange, api_base_url, proxy, key_binding, " + ", ".join(
+        SECRET_COLUMNS.values()
+    )
     row = next(iter(db.table(TABLE).rows_where("id = ?", [conn_id], select=columns)), None)
     if row is None:
         raise NotFound("This connection no longer exists.")
+    return row
 
-    def open_field(field: str) -> Secret | None:
-        blob = row[SECRET_COLUMNS[field]]
+
+def _open_keys(vault: Vault, row: dict[str, Any]) -> dict[str, Secret]:
+    """The row's secrets, opened with the address the row names now (`address_binding`)."""
+    address = address_binding(row["api_base_url"], row["proxy"])
+    opened = {}
+    for field, column in SECRET_COLUMNS.items():
+        blob = row[column]
         if blob is None:
-            return None
-        return vault.decrypt(blob, conn_id=conn_id, field=field, exchange=row["exchange"])
+            continue
+        if row["key_binding"] >= BOUND and not vault.is_bound(blob):
+            raise CorruptedRecord(
+                f"The stored {field} of connection {row['id']} was replaced with an older copy; "
+                "replace its keys."
+            )
+        opened[field] = vault.decrypt(
+            blob, conn_id=row["id"], field=field, exchange=row["exchange"], address=address
+        )
+    return opened
 
-    api_key, secret = open_field("api_key"), open_field("secret")
-    if api_key is None or secret is None:
-        raise CorruptedRecord(f"Connection {conn_id} has no saved keys; replace its keys.")
-    return Credentials(api_key, secret, open_field("passphrase"))
+
+def _rebound(vault: Vault, row: dict[str, Any], address: str) -> dict[str, Any] | None:
+    """The row's ciphertext columns sealed again for `address`, with the binding marker;
+    None (change nothing) when its keys do not open with the address the row names now."""
+    try:
+        opened = _open_keys(vault, row)
+    except CorruptedRecord:
+        return None
+    keys = {field: secret.reveal() for field, secret in opened.items()}
+    return {**_encrypted(vault, row["id"], row["exchange"], keys, address), "key_binding": BOUND}
+
+
+def bind_legacy_keys(db: Database, vault: Vault) -> int:
+    """Re-encrypt the keys saved before migration m006 bound them to their connection's
+    address; returns how many connections were bound. A row whose keys do not open is left
+    as it is (its keys are never lost), so the user can still replace them."""
+    legacy = db.execute("SELECT id FROM connections WHERE key_binding < ?", [BOUND]).fetchall()
+    bound = 0
+    if not legacy:
+        return bound
+    with write(db):
+        for (conn_id,) in legacy:
+            row = _secret_row(db, conn_id)
+            update = _rebound(vault, row, address_binding(row["api_base_url"], row["proxy"]))
+            if update is not None:
+                db.table(TABLE).update(conn_id, update)
+                bound += 1
+        if bound:
+            audit(db, "keys bound to their address", detail=f"{bound} connections")
+    return bound
 
 
 # --- Changing ----------------------------------------------------------------------------------
 
 
-def _encrypted(vault: Vault, conn_id: int, exchange: str, keys: dict[str, str]) -> dict[str, Any]:
-    """The ciphertext columns for `keys` (an empty value stores NULL)."""
+def _encrypted(
+    vault: Vault, conn_id: int, exchange: str, keys: dict[str, str], address: str
+) -> dict[str, Any]:
+    """The ciphertext columns for `keys` (an empty value stores NULL), bound to `address`."""
     return {
         SECRET_COLUMNS[field]: (
-            vault.encrypt(value, conn_id=conn_id, field=field, exchange=exchange) if value else None
+            vault.encrypt(value, conn_id=conn_id, field=field, exchange=exchange, address=address)
+            if value
+            else None
         )
         for field, value in keys.items()
     }
@@ -160,7 +233,9 @@ def add_connection(
         conn_id = table.last_rowid
         if conn_id is None:  # SQLite reports the rowid of every insert; never expected
             raise StorageError("The connection could not be saved.")
-        table.update(conn_id, _encrypted(vault, conn_id, info.id, _keys_of(clean)))
+        address = address_binding(clean["api_base_url"], clean["proxy"])
+        keys = _encrypted(vault, conn_id, info.id, _keys_of(clean), address)
+        table.update(conn_id, {**keys, "key_binding": BOUND})
         audit(db, "connection added", connection_id=conn_id, detail=info.name)
     return get_connection(db, conn_id)
 
@@ -174,13 +249,27 @@ def update_connection(
     api_base_url: str = "",
     proxy: str = "",
     note: str = "",
+    vault: Vault | None = None,
 ) -> Connection:
-    """Rename or edit the non-secret fields. Raises ValidationError, NotFound."""
+    """Rename or edit the non-secret fields. Raises ValidationError, NotFound.
+
+    A new API base URL or proxy re-encrypts the keys bound to it, so `vault` is needed then
+    (VaultLocked without it). Keys that no longer open (their address was changed outside
+    BackFuture) are left as they are: they open again if the edit restores that address.
+    """
     with write(db):
         get_connection(db, conn_id)
         values = validate_edit(
             db, conn_id, name=name, market=market, api_base_url=api_base_url, proxy=proxy, note=note
         )
+        row = _secret_row(db, conn_id)
+        address = address_binding(values["api_base_url"], values["proxy"])
+        if address != address_binding(row["api_base_url"], row["proxy"]):
+            if vault is None:
+                raise VaultLocked("Unlock BackFuture to change where this connection's keys go.")
+            rebound = _rebound(vault, row, address)
+            if rebound is not None:
+                db.table(TABLE).update(conn_id, rebound)
         db.table(TABLE).update(
             conn_id,
             {
@@ -205,10 +294,12 @@ def replace_keys(
         conn = get_connection(db, conn_id)
         info = get_exchange(conn.exchange)
         clean = validate_keys(info, api_key=api_key, secret=secret, passphrase=passphrase)
+        address = address_binding(conn.api_base_url, conn.proxy)
         db.table(TABLE).update(
             conn_id,
             {
-                **_encrypted(vault, conn_id, conn.exchange, _keys_of(clean)),
+                **_encrypted(vault, conn_id, conn.exchange, _keys_of(clean), address),
+                "key_binding": BOUND,
                 "key_hint": "…" + clean["api_key"][-4:],
                 "status": Status.UNTESTED.value,
                 "updated_at": now_iso(),

@@ -156,3 +156,15 @@ def m004_settled_activity(db: Database) -> None:
         );
         """,
     )
+
+
+@MIGRATIONS()
+def m006_address_bound_keys(db: Database) -> None:
+    """Keys become bound to where signed requests go (the API base URL and the proxy).
+
+    Re-encrypting needs the data key, which a migration does not have: each row gets a marker,
+    1 (bound to its row only) for the rows that exist, and `storage.connections` re-encrypts
+    them with the vault open, the first time any connection's keys are used (nothing is lost:
+    a row whose keys do not open keeps its marker and its blobs).
+    """
+    db.execute("ALTER TABLE connections ADD COLUMN key_binding INTEGER NOT NULL DEFAULT 1")

@@ -123,7 +123,12 @@ def test_rename_and_edit(db, vault):
     saved = core.add_connection(db, vault, form())
     other = core.add_connection(db, vault, form(name="Second", api_key="mx0vglSECOND0000"))
     edited = core.update_connection(
-        db, saved.id, name="MEXC Futures", market="both", api_base_url="https://api.mexc.com/"
+        db,
+        saved.id,
+        name="MEXC Futures",
+        market="both",
+        api_base_url="https://api.mexc.com/",
+        vault=vault,
     )
     assert (edited.name, edited.market, edited.api_base_url) == (
         "MEXC Futures",
@@ -133,9 +138,8 @@ def test_rename_and_edit(db, vault):
     with pytest.raises(ValidationError, match="already exists"):
         core.update_connection(db, other.id, name="mexc futures", market="spot")
     # keeping its own name (in another case) is fine
-    assert core.update_connection(db, saved.id, name="MEXC FUTURES", market="spot").name == (
-        "MEXC FUTURES"
-    )
+    renamed = core.update_connection(db, saved.id, name="MEXC FUTURES", market="spot", vault=vault)
+    assert renamed.name == "MEXC FUTURES"
 
 
 def test_replace_keys(db, vault):
