@@ -25,6 +25,7 @@ from backfuture_core.errors import ConfigError, ExchangeError
 from backfuture_core.exchanges.classify import classify
 from backfuture_core.exchanges.key_info import KeyInfo
 from backfuture_core.exchanges.paging import Paging
+from backfuture_core.exchanges.redact import Redactor
 from backfuture_core.exchanges.redirects import forbid_redirects
 from backfuture_core.exchanges.registry import get_exchange
 from backfuture_core.exchanges.timing import SYSTEM_TIMING, Timing
@@ -87,6 +88,7 @@ class ExchangeAdapter:
         self.connection = connection
         self.info = get_exchange(connection.exchange)
         self._credentials = credentials
+        self._redact = Redactor.for_credentials(credentials)  # for text the exchange sends
         self._clients: dict[str, Client] = {}
         self._preloaded = dict(markets or {})
         self.fresh_markets: dict[str, dict] = {}  # downloaded here, for the caller to cache
@@ -219,7 +221,9 @@ class ExchangeAdapter:
 
     def classify(self, exc: BaseException) -> ExchangeError:
         """The one error translator (classify.py) with this exchange's codes."""
-        return classify(exc, exchange=self.info.name, codes=self.error_code_category)
+        return classify(
+            exc, exchange=self.info.name, codes=self.error_code_category, redact=self._redact
+        )
 
     async def call(
         self,

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from backfuture_core.errors import ExchangeError
+from backfuture_core.exchanges.redact import redact_tokens
 
 CodeLookup = Callable[[str, str], "str | None"]  # (code, message) -> category id or None
 
@@ -63,8 +64,17 @@ def class_category(exc: BaseException) -> str:
     return "unknown"
 
 
-def classify(exc: BaseException, *, exchange: str, codes: CodeLookup) -> ExchangeError:
+def classify(
+    exc: BaseException,
+    *,
+    exchange: str,
+    codes: CodeLookup,
+    redact: Callable[[str], str] = redact_tokens,
+) -> ExchangeError:
     """`exc` as an ExchangeError of `exchange` (its display name); `codes` reads its error codes.
+
+    The detail is untrusted text: `redact` (the adapter's, with the connection's secrets)
+    runs on it before anything else sees it.
 
     An ExchangeError passes through unchanged.
     """
@@ -81,6 +91,5 @@ def classify(exc: BaseException, *, exchange: str, codes: CodeLookup) -> Exchang
     if category == "ip_not_allowed":
         found = _IPV4.search(message or text)
         reported_ip = found.group(0) if found else None
-    return ExchangeError(
-        category, sanitize(message or text), exchange=exchange, code=code, reported_ip=reported_ip
-    )
+    detail = sanitize(redact(message or text))  # untrusted: redacted before anything sees it
+    return ExchangeError(category, detail, exchange=exchange, code=code, reported_ip=reported_ip)

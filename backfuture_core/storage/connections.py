@@ -21,7 +21,6 @@ from backfuture_core.connection_form import (
     validate_keys,
 )
 from backfuture_core.errors import (
-    AddressChanged,
     CorruptedRecord,
     NotFound,
     StorageError,
@@ -113,10 +112,7 @@ def load_credentials(db: Database, vault: Vault, conn_id: int) -> Credentials:
     """
     bind_legacy_keys(db, vault)
     row = _secret_row(db, conn_id)
-    try:
-        opened = _open_keys(vault, row)
-    except AddressChanged as exc:
-        raise AddressChanged(f"{row['name']}: {exc}") from None
+    opened = _open_keys(vault, row)
     api_key, secret = opened.get("api_key"), opened.get("secret")
     if api_key is None or secret is None:
         raise CorruptedRecord(f"Connection {conn_id} has no saved keys; replace its keys.")
@@ -124,7 +120,7 @@ def load_credentials(db: Database, vault: Vault, conn_id: int) -> Credentials:
 
 
 def _secret_row(db: Database, conn_id: int) -> dict[str, Any]:
-    columns = "id, name, exchange, api_base_url, proxy, key_binding, " + ", ".join(
+    columns = "id, exchange, api_base_url, proxy, key_binding, " + ", ".join(
         SECRET_COLUMNS.values()
     )
     row = next(iter(db.table(TABLE).rows_where("id = ?", [conn_id], select=columns)), None)
