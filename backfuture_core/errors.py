@@ -57,6 +57,11 @@ class KeyfileDamaged(CorruptedRecord):
     """The keyfile exists but holds no usable key (wrong size, a folder, unreadable)."""
 
 
+class AddressChanged(CorruptedRecord):
+    """A connection's API base URL or proxy is not the one its keys were bound to (edited
+    outside BackFuture): the keys refuse to decrypt until they are entered again."""
+
+
 class UnsupportedFormat(VaultError):
     """Stored data uses a format this version does not know."""
 

@@ -11,6 +11,7 @@ from backfuture_core.models import Connection, Market
 from backfuture_core.portfolio.accounts import accounts_of
 from backfuture_core.storage import connections as core
 from backfuture_core.storage.key_fingerprints import shared_key_warning, shared_keys
+from backfuture_core.validation import destination_note
 from pages import _ui
 
 NAMES = {e.id: e.name for e in SUPPORTED.values()}
@@ -63,7 +64,10 @@ def save_edit(conn_id: int) -> None:
     changed = {field: value for field, value in typed.items() if value != base[field]}
     try:  # only what the user changed is written, and only onto the version the form showed
         with _ui.callback_db() as db:
-            saved = core.update_connection(db, conn_id, version=base["version"], **changed)
+            vault = _ui.callback_vault(db)  # a new address re-binds the keys
+            saved = core.update_connection(
+                db, conn_id, version=base["version"], vault=vault, **changed
+            )
     except BackfutureError as exc:
         return _failed(exc, "edit.problems")
     state[f"edit.base.{conn_id}"] = edit_base(saved)
@@ -132,7 +136,8 @@ with form_col:
             st.text_input(
                 "API base URL",
                 key="add.api_base_url",
-                help="Replaces the exchange's REST address (regional domain, gateway).",
+                help="Replaces the exchange's REST address (regional domain, gateway): the API "
+                "Key and every signed request go there. https:// only (http:// on this computer).",
             )
             st.text_input("Proxy", key="add.proxy", help="HTTP(S) proxy for this connection.")
         st.form_submit_button("Save connection", type="primary", on_click=save_connection)
@@ -182,6 +187,9 @@ _ui.remember_shown("manage.shown", conn)
 if f"edit.name.{conn.id}" not in st.session_state:  # the form is built now, from this version
     st.session_state[f"edit.base.{conn.id}"] = edit_base(conn)
 edit_tab, keys_tab, delete_tab = st.tabs(["Edit", "Replace keys", "Delete"])
+edit_tab.caption(
+    destination_note(NAMES[conn.exchange], conn.api_base_url, conn.proxy, demo=conn.is_demo)
+)
 with edit_tab:
     with st.form(f"edit.form.{conn.id}"):
         st.text_input("Connection name", value=conn.name, max_chars=64, key=f"edit.name.{conn.id}")

@@ -9,6 +9,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from backfuture_core.errors import NotFound
+from backfuture_core.exchanges.redact import redact_report
 from backfuture_core.models import Check, CheckState, ConnectionReport, Status
 from backfuture_core.storage.connections import GONE, set_status
 from backfuture_core.storage.database import audit, write
@@ -16,7 +17,7 @@ from backfuture_core.storage.database import audit, write
 
 def report_json(report: ConnectionReport) -> str:
     """The report as pretty JSON (the download and the CLI); it never holds a secret."""
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+    return json.dumps(redact_report(report).to_dict(), indent=2, ensure_ascii=False)
 
 
 def report_from_dict(data: dict[str, Any]) -> ConnectionReport:
@@ -56,7 +57,7 @@ def save_report(db: Database, connection_id: int, report: ConnectionReport) -> N
                 report.status.value,
                 report.error_category,
                 report.duration_ms,
-                json.dumps(report.to_dict()),
+                json.dumps(redact_report(report).to_dict()),  # untrusted text redacted
             ],
         )
         set_status(db, connection_id, report.status, report.tested_at)

@@ -24,6 +24,7 @@ from backfuture_core.diagnostics.probes import Probes, probe
 from backfuture_core.errors import CATEGORIES, BackfutureError, ExchangeError
 from backfuture_core.exchanges import runner
 from backfuture_core.exchanges.key_info import KeyInfo
+from backfuture_core.exchanges.redact import Redactor, redact_report
 from backfuture_core.exchanges.registry import create_adapter
 from backfuture_core.models import (
     CHECK_IDS,
@@ -100,8 +101,10 @@ async def run_async(
         async with create_adapter(connection, credentials, **options) as adapter:
             probes = await probe(adapter)
     except BackfutureError as exc:
-        return failure_report(connection, exc)
-    return make_report(probes, connection, int((time.perf_counter() - started) * 1000))
+        report = failure_report(connection, exc)
+    else:
+        report = make_report(probes, connection, int((time.perf_counter() - started) * 1000))
+    return redact_report(report, Redactor.for_credentials(credentials))  # untrusted text
 
 
 def run(

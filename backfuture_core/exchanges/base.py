@@ -26,9 +26,12 @@ from backfuture_core.exchanges.answers import FieldTypes, expect
 from backfuture_core.exchanges.classify import classify
 from backfuture_core.exchanges.key_info import KeyInfo
 from backfuture_core.exchanges.paging import Paging
+from backfuture_core.exchanges.redact import Redactor
+from backfuture_core.exchanges.redirects import forbid_redirects
 from backfuture_core.exchanges.registry import get_exchange
 from backfuture_core.exchanges.timing import SYSTEM_TIMING, Timing
 from backfuture_core.models import Connection, Credentials
+from backfuture_core.validation import is_loopback_host
 
 if TYPE_CHECKING:
     import ssl
@@ -48,7 +51,6 @@ DEADLINE_S = 25.0
 # ccxt's leaky bucket starts empty, which would space the probes of one test by up to half a
 # second each; a small starting burst lets them leave together while later calls stay throttled.
 BURST_TOKENS = 60
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 Client = Any  # a ccxt async exchange instance (ccxt ships no type information)
 ResponseHook = Callable[..., Any]
@@ -87,6 +89,7 @@ class ExchangeAdapter:
         self.connection = connection
         self.info = get_exchange(connection.exchange)
         self._credentials = credentials
+        self._redact = Redactor.for_credentials(credentials)  # for text the exchange sends
         self._clients: dict[str, Client] = {}
         self._preloaded = dict(markets or {})
         self.fresh_markets: dict[str, dict] = {}  # downloaded here, for the caller to cache
@@ -146,7 +149,7 @@ class ExchangeAdapter:
         if creds.passphrase is not None:
             config["password"] = creds.passphrase.reveal()
         base = self.base_url
-        if base and urlsplit(base).hostname in LOOPBACK_HOSTS:
+        if base and is_loopback_host(urlsplit(base).hostname or ""):
             # ccxt's throttle models the real exchange's request budget (MEXC's order history
             # weighs 10 points of 50 ms); a server on this machine (the sandbox) has none.
             config["enableRateLimit"] = False
@@ -156,6 +159,7 @@ class ExchangeAdapter:
         client.timeout_on_exit = 0  # ccxt otherwise sleeps 250 ms in close()
         client.ssl_context = _ssl_context()
         client.on_rest_response = self._watch_response(client.on_rest_response)
+        forbid_redirects(client)
         if base:
             self.point_urls(client, base)
         if ccxt_id in self._preloaded:
@@ -169,6 +173,15 @@ class ExchangeAdapter:
         def on_rest_response(
             code: int, reason: str, url: str, method: str, headers: Mapping[str, str], *rest: Any
         ) -> Any:
+            if 300 <= code < 400:
+                # Signed requests carry the key: a redirect is never followed (the session
+                # refuses), and the answer says the address is not the exchange's API.
+                raise ExchangeError(
+                    "wrong_address",
+                    f"{urlsplit(url).hostname} answered with a redirect (HTTP {code}); "
+                    "BackFuture never sends a signed request on to another address.",
+                    exchange=self.info.name,
+                )
             if code == 429:
                 value = next((v for k, v in headers.items() if k.lower() == "retry-after"), "")
                 try:
@@ -227,7 +240,11 @@ class ExchangeAdapter:
     def classify(self, exc: BaseException) -> ExchangeError:
         """The one error translator (classify.py) with this exchange's codes."""
         return classify(
-            exc, exchange=self.info.name, codes=self.error_code_category, host=self.host
+            exc,
+            exchange=self.info.name,
+            codes=self.error_code_category,
+            host=self.host,
+            redact=self._redact,
         )
 
     def expect(self, body: Any, what: str, **fields: FieldTypes) -> dict:

@@ -25,6 +25,7 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from backfuture_core.errors import ExchangeError
+from backfuture_core.exchanges.redact import redact_tokens
 
 CodeLookup = Callable[[str, str], "str | None"]  # (code, message) -> category id or None
 
@@ -165,11 +166,19 @@ def _http_detail(answer: HttpAnswer, category: str, exchange: str) -> str:
 
 
 def classify(
-    exc: BaseException, *, exchange: str, codes: CodeLookup, host: str = ""
+    exc: BaseException,
+    *,
+    exchange: str,
+    codes: CodeLookup,
+    host: str = "",
+    redact: Callable[[str], str] = redact_tokens,
 ) -> ExchangeError:
     """`exc` as an ExchangeError of `exchange` (its display name); `codes` reads its error
-    codes; `host` is where the connection's requests go (for the detail). An ExchangeError
-    passes through unchanged."""
+    codes; `host` is where the connection's requests go (for the detail).
+
+    The detail is untrusted text: `redact` (the adapter's, with the connection's secrets)
+    runs on it before anything else sees it. An ExchangeError passes through unchanged.
+    """
     if isinstance(exc, ExchangeError):
         return exc
     text = str(exc)
@@ -196,9 +205,8 @@ def classify(
     if category == "ip_not_allowed":
         found = _IPV4.search(message or text)
         reported_ip = found.group(0) if found else None
-    return ExchangeError(
-        category, detail or _plain(text), exchange=exchange, code=code, reported_ip=reported_ip
-    )
+    detail = redact(detail or _plain(text))  # untrusted: redacted before anything sees it
+    return ExchangeError(category, detail, exchange=exchange, code=code, reported_ip=reported_ip)
 
 
 def _plain(text: str) -> str:

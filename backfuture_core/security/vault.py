@@ -2,14 +2,17 @@
 
 A random 256-bit data key (DEK) encrypts each secret field with AES-256-GCM; the associated
 data binds the ciphertext to its vault, connection, field and exchange, so a blob copied to
-another row or field fails. The DEK is stored only wrapped by a key-encryption key (KEK) from
-the keyfile (the zero-config default, `keyfile.py`) or from the master passphrase
-(`passphrase.py`), in the one `vault_meta` row. Changing the passphrase re-wraps the DEK only;
+another row or field fails, and to the connection's address (API base URL and proxy: where
+signed requests go), so a database edit that re-points a connection makes its keys refuse.
+The DEK is stored only wrapped by a key-encryption key (KEK) from the keyfile (the
+zero-config default, `keyfile.py`) or from the master passphrase (`passphrase.py`), in the
+one `vault_meta` row. Changing the passphrase re-wraps the DEK only;
 row blobs stay byte-identical. Nothing here deletes or rewrites data when a key is wrong.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import uuid
@@ -20,7 +23,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlite_utils import Database
 
 from backfuture_core.config import KdfParams, Settings
-from backfuture_core.errors import CorruptedRecord, UnsupportedFormat, VaultLocked, WrongMasterKey
+from backfuture_core.errors import (
+    AddressChanged,
+    CorruptedRecord,
+    UnsupportedFormat,
+    VaultLocked,
+    WrongMasterKey,
+)
 from backfuture_core.models import Secret
 from backfuture_core.security.fingerprint import fingerprint_key, keyed_fingerprint
 from backfuture_core.security.keyfile import create_keyfile, read_keyfile
@@ -33,8 +42,10 @@ from backfuture_core.security.passphrase import (
 from backfuture_core.storage.database import audit, now_iso, write
 
 FORMAT_VERSION = 1
-BLOB_VERSION = b"\x01"
+BLOB_VERSION = b"\x01"  # bound to vault, connection, field and exchange (before m006)
+BOUND_VERSION = b"\x02"  # also bound to the address: version, nonce, sealed, address tag
 NONCE_BYTES = 12
+ADDRESS_TAG_BYTES = 8
 SEALED_ROWS = (
     "SELECT count(*) FROM connections WHERE api_key_enc IS NOT NULL OR secret_enc IS NOT NULL"
 )
@@ -42,6 +53,24 @@ WRAPPED_BYTES = NONCE_BYTES + 32 + 16  # nonce, data key, GCM tag
 # The stored Argon2id cost must lie in these ranges (memory in KiB: up to 4 GiB); a value
 # outside them is damage, and deriving with it could exhaust the memory or run for hours.
 KDF_RANGES = ((8, 4 * 1024 * 1024), (1, 1000), (1, 255))
+
+
+def address_binding(api_base_url: str | None, proxy: str | None) -> str:
+    """What a connection's secrets are bound to besides their row: where signed requests go."""
+    return f"url:{api_base_url or ''}|proxy:{proxy or ''}"
+
+
+NO_ADDRESS = address_binding(None, None)  # the exchange's own address, no proxy
+ADDRESS_CHANGED = (
+    "This connection's address (API base URL or proxy) was changed outside BackFuture: enter "
+    "the keys again."
+)
+
+
+def _address_tag(address: str) -> bytes:
+    """A short digest of the address, kept beside the ciphertext only to tell an address
+    change (AddressChanged) from damage; the associated data is what enforces the binding."""
+    return hashlib.sha256(address.encode()).digest()[:ADDRESS_TAG_BYTES]
 
 
 class Vault:
@@ -60,29 +89,50 @@ class Vault:
     def __reduce__(self) -> NoReturn:
         raise TypeError("An unlocked vault cannot be pickled")
 
-    def _aad(self, conn_id: int, field: str, exchange: str) -> bytes:
-        return f"v1|{self.vault_id}|conn:{conn_id}|field:{field}|ex:{exchange}".encode()
+    def _aad(self, conn_id: int, field: str, exchange: str, address: str | None) -> bytes:
+        legacy = f"v1|{self.vault_id}|conn:{conn_id}|field:{field}|ex:{exchange}"
+        if address is None:  # a blob written before the address was bound (BLOB_VERSION)
+            return legacy.encode()
+        return f"v2{legacy[2:]}|{address}".encode()
 
     def fingerprint(self, api_key: str) -> str:
         """A keyed fingerprint of an API key (security/fingerprint.py): equal keys, equal
         fingerprints, in this vault only."""
         return keyed_fingerprint(self._fingerprint_key, api_key)
 
-    def encrypt(self, value: str, *, conn_id: int, field: str, exchange: str) -> bytes:
+    def encrypt(
+        self, value: str, *, conn_id: int, field: str, exchange: str, address: str = NO_ADDRESS
+    ) -> bytes:
+        """Seal `value` bound to its row, field, exchange and `address` (`address_binding`)."""
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, value.encode(), self._aad(conn_id, field, exchange))
-        return BLOB_VERSION + nonce + sealed
+        aad = self._aad(conn_id, field, exchange, address)
+        sealed = self._aead.encrypt(nonce, value.encode(), aad)
+        return BOUND_VERSION + nonce + sealed + _address_tag(address)
 
-    def decrypt(self, blob: bytes, *, conn_id: int, field: str, exchange: str) -> Secret:
-        """Raises CorruptedRecord when the blob is damaged, altered or belongs to another row,
-        field or exchange. The message names the row by its id: `open_secret` names it."""
-        return _decrypt(self, blob, conn_id, f"connection {conn_id}", field, exchange)
+    def decrypt(
+        self, blob: bytes, *, conn_id: int, field: str, exchange: str, address: str = NO_ADDRESS
+    ) -> Secret:
+        """Raises AddressChanged when the row's address is not the one the blob was bound to,
+        CorruptedRecord when the blob is damaged, altered or belongs to another row, field or
+        exchange. The message names the row by its id: `open_secret` names it."""
+        return _decrypt(self, blob, conn_id, f"connection {conn_id}", field, exchange, address)
 
-    def _open(self, blob: bytes, conn_id: int, field: str, exchange: str) -> bytes:
-        if blob[:1] != BLOB_VERSION:
-            raise UnsupportedFormat(f"unknown format {blob[:1].hex() or 'none'}")
+    @staticmethod
+    def is_bound(blob: bytes) -> bool:
+        """Whether `blob` is bound to its connection's address (False: written before that)."""
+        return blob[:1] == BOUND_VERSION
+
+    def _open(self, blob: bytes, conn_id: int, field: str, exchange: str, address: str) -> bytes:
+        version = blob[:1]
+        if version not in (BLOB_VERSION, BOUND_VERSION):
+            raise UnsupportedFormat(f"unknown format {version.hex() or 'none'}")
         nonce, sealed = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
-        return self._aead.decrypt(nonce, sealed, self._aad(conn_id, field, exchange))
+        bound: str | None = None
+        if version == BOUND_VERSION:
+            sealed, tag, bound = sealed[:-ADDRESS_TAG_BYTES], sealed[-ADDRESS_TAG_BYTES:], address
+            if tag != _address_tag(address):
+                raise AddressChanged(ADDRESS_CHANGED)
+        return self._aead.decrypt(nonce, sealed, self._aad(conn_id, field, exchange, bound))
 
 
 FIELD_LABELS = {"api_key": "API Key", "secret": "Secret Key", "passphrase": "Passphrase"}
@@ -96,23 +146,25 @@ def open_secret(
     name: str,
     field: str,
     exchange: str,
+    address: str = NO_ADDRESS,
 ) -> Secret:
-    """Decrypt one stored secret field of the connection called `name`.
+    """Decrypt one stored secret field of the connection called `name`, bound to `address`.
 
     Whatever is wrong with the stored value (missing, not a blob, unknown version, truncated,
     altered, moved from another row, field or exchange, not text) ends in CorruptedRecord naming
-    the connection and the field, never in a raw exception.
+    the connection and the field, never in a raw exception; an address changed outside
+    BackFuture ends in AddressChanged (a CorruptedRecord) saying so.
     """
-    return _decrypt(vault, blob, conn_id, name, field, exchange)
+    return _decrypt(vault, blob, conn_id, name, field, exchange, address)
 
 
 def _decrypt(
-    vault: Vault, blob: object, conn_id: int, name: str, field: str, exchange: str
+    vault: Vault, blob: object, conn_id: int, name: str, field: str, exchange: str, address: str
 ) -> Secret:
     try:
         if not isinstance(blob, bytes) or not blob:
             raise UnsupportedFormat("nothing is saved")
-        return Secret(vault._open(blob, conn_id, field, exchange).decode())
+        return Secret(vault._open(blob, conn_id, field, exchange, address).decode())
     except InvalidTag:
         why = "failed its integrity check"
     except UnsupportedFormat as exc:

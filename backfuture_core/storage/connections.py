@@ -1,7 +1,8 @@
 """The connections table: rows <-> `Connection`, and every change to a connection.
 
-Secrets are encrypted by the vault before they reach a row and decrypted only by
-`load_credentials`, just in time; the other functions never read the ciphertext columns.
+Secrets are encrypted by the vault before they reach a row, bound to the connection's
+address (API base URL and proxy), and decrypted only by `load_credentials`, just in time (and
+to bind them to a new address); the other functions never read the ciphertext columns.
 Each change is one `write` transaction with its audit entry. Form rules live in
 `backfuture_core.connection_form`.
 """
@@ -19,10 +20,10 @@ from backfuture_core.connection_form import (
     validate_form,
     validate_keys,
 )
-from backfuture_core.errors import NotFound, StaleEdit, StorageError
+from backfuture_core.errors import CorruptedRecord, NotFound, StaleEdit, StorageError, VaultLocked
 from backfuture_core.exchanges.registry import get_exchange
 from backfuture_core.models import Connection, Credentials, Market, Secret, Status
-from backfuture_core.security.vault import Vault, open_secret
+from backfuture_core.security.vault import Vault, address_binding, open_secret
 from backfuture_core.storage.database import audit, now_iso, write
 from backfuture_core.validation import name_key
 
@@ -30,6 +31,7 @@ __all__ = [
     "GONE",
     "ConnectionForm",  # the add form's input, re-exported beside add_connection
     "add_connection",
+    "bind_legacy_keys",
     "delete_connection",
     "find_connection",
     "get_connection",
@@ -46,6 +48,7 @@ PUBLIC_COLUMNS = (
     "id, name, exchange, market, key_hint, api_base_url, proxy, note, is_demo, status, "
     "created_at, updated_at, last_tested_at, version"
 )
+BOUND = 2  # key_binding: the keys are bound to the connection's address (migration m006)
 GONE = "This connection was deleted in another tab or window."
 
 
@@ -102,34 +105,94 @@ def find_connection(db: Database, name: str) -> Connection:
 def load_credentials(db: Database, vault: Vault, conn_id: int) -> Credentials:
     """Decrypt a connection's keys just in time. Never cache the result.
 
-    A damaged or missing secret raises CorruptedRecord naming the connection."""
-    columns = "name, exchange, " + ", ".join(SECRET_COLUMNS.values())
+    A damaged or missing secret raises CorruptedRecord naming the connection; a connection
+    whose API base URL or proxy was edited outside BackFuture raises AddressChanged (its keys
+    are bound to the address they were saved with).
+    """
+    bind_legacy_keys(db, vault)
+    opened = _open_keys(vault, _secret_row(db, conn_id))
+    return Credentials(opened["api_key"], opened["secret"], opened.get("passphrase"))
+
+
+def _secret_row(db: Database, conn_id: int) -> dict[str, Any]:
+    columns = "id, name, exchange, api_base_url, proxy, key_binding, " + ", ".join(
+        SECRET_COLUMNS.values()
+    )
     row = next(iter(db.table(TABLE).rows_where("id = ?", [conn_id], select=columns)), None)
     if row is None:
         raise NotFound(GONE)
+    return row
 
-    def open_field(field: str) -> Secret:
-        return open_secret(
+
+def _open_keys(vault: Vault, row: dict[str, Any]) -> dict[str, Secret]:
+    """The row's secrets, opened with the address the row names now (`address_binding`). The
+    API Key and Secret Key must be there; the Passphrase only where one was saved."""
+    address = address_binding(row["api_base_url"], row["proxy"])
+    opened = {}
+    for field, column in SECRET_COLUMNS.items():
+        blob = row[column]
+        if field == "passphrase" and blob is None:
+            continue
+        if row["key_binding"] >= BOUND and isinstance(blob, bytes) and not vault.is_bound(blob):
+            raise CorruptedRecord(
+                f'The saved {field.replace("_", " ")} of "{row["name"]}" was replaced with an '
+                "older copy; replace its keys."
+            )
+        opened[field] = open_secret(
             vault,
-            row[SECRET_COLUMNS[field]],
-            conn_id=conn_id,
+            blob,
+            conn_id=row["id"],
             name=row["name"],
             field=field,
             exchange=row["exchange"],
+            address=address,
         )
+    return opened
 
-    passphrase = None if row["passphrase_enc"] is None else open_field("passphrase")
-    return Credentials(open_field("api_key"), open_field("secret"), passphrase)
+
+def _rebound(vault: Vault, row: dict[str, Any], address: str) -> dict[str, Any] | None:
+    """The row's ciphertext columns sealed again for `address`, with the binding marker;
+    None (change nothing) when its keys do not open with the address the row names now."""
+    try:
+        opened = _open_keys(vault, row)
+    except CorruptedRecord:
+        return None
+    keys = {field: secret.reveal() for field, secret in opened.items()}
+    return {**_encrypted(vault, row["id"], row["exchange"], keys, address), "key_binding": BOUND}
+
+
+def bind_legacy_keys(db: Database, vault: Vault) -> int:
+    """Re-encrypt the keys saved before migration m006 bound them to their connection's
+    address; returns how many connections were bound. A row whose keys do not open is left
+    as it is (its keys are never lost), so the user can still replace them."""
+    legacy = db.execute("SELECT id FROM connections WHERE key_binding < ?", [BOUND]).fetchall()
+    bound = 0
+    if not legacy:
+        return bound
+    with write(db):
+        for (conn_id,) in legacy:
+            row = _secret_row(db, conn_id)
+            update = _rebound(vault, row, address_binding(row["api_base_url"], row["proxy"]))
+            if update is not None:
+                db.table(TABLE).update(conn_id, update)
+                bound += 1
+        if bound:
+            audit(db, "keys bound to their address", detail=f"{bound} connections")
+    return bound
 
 
 # --- Changing ----------------------------------------------------------------------------------
 
 
-def _encrypted(vault: Vault, conn_id: int, exchange: str, keys: dict[str, str]) -> dict[str, Any]:
-    """The ciphertext columns for `keys` (an empty value stores NULL)."""
+def _encrypted(
+    vault: Vault, conn_id: int, exchange: str, keys: dict[str, str], address: str
+) -> dict[str, Any]:
+    """The ciphertext columns for `keys` (an empty value stores NULL), bound to `address`."""
     return {
         SECRET_COLUMNS[field]: (
-            vault.encrypt(value, conn_id=conn_id, field=field, exchange=exchange) if value else None
+            vault.encrypt(value, conn_id=conn_id, field=field, exchange=exchange, address=address)
+            if value
+            else None
         )
         for field, value in keys.items()
     }
@@ -193,7 +256,9 @@ def add_connection(
         conn_id = table.last_rowid
         if conn_id is None:  # SQLite reports the rowid of every insert; never expected
             raise StorageError("The connection could not be saved.")
-        table.update(conn_id, _encrypted(vault, conn_id, info.id, _keys_of(clean)))
+        address = address_binding(clean["api_base_url"], clean["proxy"])
+        keys = _encrypted(vault, conn_id, info.id, _keys_of(clean), address)
+        table.update(conn_id, {**keys, "key_binding": BOUND})
         audit(db, "connection added", connection_id=conn_id, detail=info.name)
     return get_connection(db, conn_id)
 
@@ -208,11 +273,15 @@ def update_connection(
     api_base_url: str | None = None,
     proxy: str | None = None,
     note: str | None = None,
+    vault: Vault | None = None,
 ) -> Connection:
     """Edit the non-secret fields the user changed (None: not changed, left as stored).
 
     `version` is the version the form showed. Raises ValidationError, NotFound (deleted
-    meanwhile), StaleEdit (changed meanwhile); each leaves the row as it was.
+    meanwhile), StaleEdit (changed meanwhile); each leaves the row as it was. A new API base
+    URL or proxy re-encrypts the keys bound to it, so `vault` is needed then (VaultLocked
+    without it); keys that no longer open (their address was changed outside BackFuture) are
+    left as they are: they open again if the edit restores that address.
     """
     given = {"name": name, "market": market, "api_base_url": api_base_url, "proxy": proxy}
     changes = {
@@ -227,6 +296,14 @@ def update_connection(
             values["market"] = values["market"].value
         if not values:
             return conn
+        address = address_binding(
+            values.get("api_base_url", conn.api_base_url), values.get("proxy", conn.proxy)
+        )
+        if address != address_binding(conn.api_base_url, conn.proxy):
+            if vault is None:
+                raise VaultLocked("Unlock BackFuture to change where this connection's keys go.")
+            rebound = _rebound(vault, _secret_row(db, conn_id), address)
+            values.update(rebound or {})
         _change(db, conn_id, version, values)
         audit(db, "connection edited", connection_id=conn_id, detail=", ".join(sorted(changes)))
     return get_connection(db, conn_id)
@@ -250,7 +327,11 @@ def replace_keys(
         conn = _based_on(db, conn_id, version)
         info = get_exchange(conn.exchange)
         clean = validate_keys(info, api_key=api_key, secret=secret, passphrase=passphrase)
-        columns = _encrypted(vault, conn_id, conn.exchange, _keys_of(clean))
+        address = address_binding(conn.api_base_url, conn.proxy)
+        columns = {
+            **_encrypted(vault, conn_id, conn.exchange, _keys_of(clean), address),
+            "key_binding": BOUND,
+        }
         _change(
             db,
             conn_id,

@@ -205,6 +205,18 @@ def m005_versions_and_lookalike_names(db: Database) -> None:
 
 
 @MIGRATIONS()
+def m006_address_bound_keys(db: Database) -> None:
+    """Keys become bound to where signed requests go (the API base URL and the proxy).
+
+    Re-encrypting needs the data key, which a migration does not have: each row gets a marker,
+    1 (bound to its row only) for the rows that exist, and `storage.connections` re-encrypts
+    them with the vault open, the first time any connection's keys are used (nothing is lost:
+    a row whose keys do not open keeps its marker and its blobs).
+    """
+    db.execute("ALTER TABLE connections ADD COLUMN key_binding INTEGER NOT NULL DEFAULT 1")
+
+
+@MIGRATIONS()
 def m007_key_fingerprints(db: Database) -> None:
     """A keyed fingerprint of each connection's API key (security/fingerprint.py), to notice
     one key saved in two connections. Rows saved before stay NULL until the vault is open

@@ -129,6 +129,7 @@ def test_rename_and_edit(db, vault):
         name="MEXC Futures",
         market="both",
         api_base_url="https://api.mexc.com/",
+        vault=vault,
     )
     assert (edited.name, edited.market, edited.api_base_url) == (
         "MEXC Futures",
