@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from backfuture_core.diagnostics.reports import save_report
 from backfuture_core.diagnostics.run import Pair, failure_report, run_each
 from backfuture_core.errors import (
+    AddressChanged,
     BackfutureError,
     CorruptedRecord,
     KeyfileInsecure,
@@ -45,7 +46,7 @@ class Outcome:
 
 def unreadable_keys(connection: Connection, exc: Exception) -> BackfutureError:
     """The error for keys that could not be loaded, naming the connection (never its id)."""
-    if isinstance(exc, NotFound):
+    if isinstance(exc, NotFound | AddressChanged):  # their own message says what to do
         return exc
     if isinstance(exc, VAULT_WIDE):  # not this connection's fault: the vault's own message
         return BackfutureError(f"{connection.name}: {exc}")

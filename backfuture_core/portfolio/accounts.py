@@ -110,5 +110,8 @@ def history_per_account(history: pd.DataFrame, accounts: Accounts) -> pd.DataFra
         accounts.names.get(i, name)
         for i, name in zip(out["connection_id"], out["connection"], strict=True)
     ]
-    out = out.drop_duplicates(["taken_at", "connection_id"], keep="last")
-    return out.reset_index(drop=True)
+    # Two connections of one account refreshed at the same moment: keep one connection's
+    # snapshots there (a connection's own snapshots of one second all stay).
+    source = history["connection_id"].astype(int)
+    kept = source.groupby([out["taken_at"], out["connection_id"]]).transform("last")
+    return out[source == kept].reset_index(drop=True)

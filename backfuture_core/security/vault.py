@@ -43,9 +43,9 @@ from backfuture_core.storage.database import audit, now_iso, write
 
 FORMAT_VERSION = 1
 BLOB_VERSION = b"\x01"  # bound to vault, connection, field and exchange (before m006)
-BOUND_VERSION = b"\x02"  # also bound to the address: version, nonce, sealed, address tag
+BOUND_VERSION = b"\x02"  # also bound to the address, whose digest is sealed with the value
 NONCE_BYTES = 12
-ADDRESS_TAG_BYTES = 8
+ADDRESS_DIGEST_BYTES = 16
 SEALED_ROWS = (
     "SELECT count(*) FROM connections WHERE api_key_enc IS NOT NULL OR secret_enc IS NOT NULL"
 )
@@ -67,10 +67,10 @@ ADDRESS_CHANGED = (
 )
 
 
-def _address_tag(address: str) -> bytes:
-    """A short digest of the address, kept beside the ciphertext only to tell an address
-    change (AddressChanged) from damage; the associated data is what enforces the binding."""
-    return hashlib.sha256(address.encode()).digest()[:ADDRESS_TAG_BYTES]
+def _address_digest(address: str) -> bytes:
+    """The address's digest, sealed with the value: an address changed outside BackFuture is
+    told apart from damage (which fails the integrity check) and refused with its own message."""
+    return hashlib.sha256(address.encode()).digest()[:ADDRESS_DIGEST_BYTES]
 
 
 class Vault:
@@ -89,11 +89,9 @@ class Vault:
     def __reduce__(self) -> NoReturn:
         raise TypeError("An unlocked vault cannot be pickled")
 
-    def _aad(self, conn_id: int, field: str, exchange: str, address: str | None) -> bytes:
-        legacy = f"v1|{self.vault_id}|conn:{conn_id}|field:{field}|ex:{exchange}"
-        if address is None:  # a blob written before the address was bound (BLOB_VERSION)
-            return legacy.encode()
-        return f"v2{legacy[2:]}|{address}".encode()
+    def _aad(self, version: bytes, conn_id: int, field: str, exchange: str) -> bytes:
+        binding = f"{self.vault_id}|conn:{conn_id}|field:{field}|ex:{exchange}"
+        return f"v{version[0]}|{binding}".encode()
 
     def fingerprint(self, api_key: str) -> str:
         """A keyed fingerprint of an API key (security/fingerprint.py): equal keys, equal
@@ -105,9 +103,9 @@ class Vault:
     ) -> bytes:
         """Seal `value` bound to its row, field, exchange and `address` (`address_binding`)."""
         nonce = os.urandom(NONCE_BYTES)
-        aad = self._aad(conn_id, field, exchange, address)
-        sealed = self._aead.encrypt(nonce, value.encode(), aad)
-        return BOUND_VERSION + nonce + sealed + _address_tag(address)
+        plain = _address_digest(address) + value.encode()
+        aad = self._aad(BOUND_VERSION, conn_id, field, exchange)
+        return BOUND_VERSION + nonce + self._aead.encrypt(nonce, plain, aad)
 
     def decrypt(
         self, blob: bytes, *, conn_id: int, field: str, exchange: str, address: str = NO_ADDRESS
@@ -118,21 +116,21 @@ class Vault:
         return _decrypt(self, blob, conn_id, f"connection {conn_id}", field, exchange, address)
 
     @staticmethod
-    def is_bound(blob: bytes) -> bool:
-        """Whether `blob` is bound to its connection's address (False: written before that)."""
-        return blob[:1] == BOUND_VERSION
+    def is_legacy(blob: object) -> bool:
+        """Whether `blob` was sealed before keys were bound to their connection's address."""
+        return isinstance(blob, bytes) and blob[:1] == BLOB_VERSION
 
     def _open(self, blob: bytes, conn_id: int, field: str, exchange: str, address: str) -> bytes:
         version = blob[:1]
         if version not in (BLOB_VERSION, BOUND_VERSION):
             raise UnsupportedFormat(f"unknown format {version.hex() or 'none'}")
         nonce, sealed = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
-        bound: str | None = None
-        if version == BOUND_VERSION:
-            sealed, tag, bound = sealed[:-ADDRESS_TAG_BYTES], sealed[-ADDRESS_TAG_BYTES:], address
-            if tag != _address_tag(address):
-                raise AddressChanged(ADDRESS_CHANGED)
-        return self._aead.decrypt(nonce, sealed, self._aad(conn_id, field, exchange, bound))
+        plain = self._aead.decrypt(nonce, sealed, self._aad(version, conn_id, field, exchange))
+        if version == BLOB_VERSION:  # written before keys were bound to their address
+            return plain
+        if plain[:ADDRESS_DIGEST_BYTES] != _address_digest(address):
+            raise AddressChanged(ADDRESS_CHANGED)
+        return plain[ADDRESS_DIGEST_BYTES:]
 
 
 FIELD_LABELS = {"api_key": "API Key", "secret": "Secret Key", "passphrase": "Passphrase"}
@@ -165,6 +163,8 @@ def _decrypt(
         if not isinstance(blob, bytes) or not blob:
             raise UnsupportedFormat("nothing is saved")
         return Secret(vault._open(blob, conn_id, field, exchange, address).decode())
+    except AddressChanged:
+        raise AddressChanged(f'"{name}": {ADDRESS_CHANGED}') from None
     except InvalidTag:
         why = "failed its integrity check"
     except UnsupportedFormat as exc:

@@ -133,7 +133,7 @@ def _open_keys(vault: Vault, row: dict[str, Any]) -> dict[str, Secret]:
         blob = row[column]
         if field == "passphrase" and blob is None:
             continue
-        if row["key_binding"] >= BOUND and isinstance(blob, bytes) and not vault.is_bound(blob):
+        if row["key_binding"] >= BOUND and vault.is_legacy(blob):
             raise CorruptedRecord(
                 f'The saved {field.replace("_", " ")} of "{row["name"]}" was replaced with an '
                 "older copy; replace its keys."
