@@ -19,8 +19,9 @@ from sqlite_utils import Database
 from backfuture_core.errors import BackfutureError
 from backfuture_core.exchanges.base import FUTURES, SPOT, ExchangeAdapter
 from backfuture_core.exchanges.paging import Paging
+from backfuture_core.exchanges.runner import Job
 from backfuture_core.models import Connection
-from backfuture_core.portfolio.fetch import Work, fetch_each, together
+from backfuture_core.portfolio.fetch import Finish, Work, prepare, run_now, together
 from backfuture_core.portfolio.markets import (
     listed_symbols,
     load_markets,
@@ -166,6 +167,37 @@ def merge_activity(earlier: Activity, added: Activity) -> Activity:
     )
 
 
+def activity_jobs(
+    db: Database,
+    vault: Vault,
+    connections: Sequence[Connection],
+    *,
+    since_ms: int,
+    until_ms: int | None = None,
+    pairs: Iterable[str] = (),
+    only_pairs: bool = False,
+    deadline_s: float | None = None,
+) -> tuple[list[Job[Activity]], Finish[Activity]]:
+    """One job per connection (see `fetch.prepare`); finishing an Activity joins in the settled
+    rows kept on disk (see `fetch_activity`)."""
+    until = int(time.time() * 1000) if until_ms is None else int(until_ms)
+    chosen = tuple(pairs)
+    per_connection = {
+        c.id: chosen if only_pairs else (*strategy_pairs(db, c.id), *chosen) for c in connections
+    }
+    coverage = {c.id: read_coverage(db, c.id) for c in connections}
+    work = activity_work(int(since_ms), until, per_connection, only_pairs, coverage)
+    jobs, finished = prepare(db, vault, connections, work, deadline_s=deadline_s)
+
+    def finish(db: Database, index: int, outcome: Any) -> Activity | BackfutureError:
+        result = finished(db, index, outcome)
+        if isinstance(result, Activity):
+            return with_settled(db, connections[index], result)
+        return result
+
+    return jobs, finish
+
+
 def fetch_activity(
     db: Database,
     vault: Vault,
@@ -175,21 +207,17 @@ def fetch_activity(
     until_ms: int | None = None,
     pairs: Iterable[str] = (),
     only_pairs: bool = False,
+    deadline_s: float | None = None,
 ) -> list[Activity | BackfutureError]:
     """Open orders, order history and fills since `since_ms` for every connection,
     concurrently; one result or classified error per connection. `pairs` are the user's
     chosen pairs (asked on exchanges that need a symbol, with saved strategy pairs). With
     `only_pairs`, only the per-symbol listings of `pairs` are asked (to `merge_activity`
     into an earlier answer)."""
-    until = int(time.time() * 1000) if until_ms is None else int(until_ms)
-    chosen = tuple(pairs)
-    per_connection = {
-        c.id: chosen if only_pairs else (*strategy_pairs(db, c.id), *chosen) for c in connections
-    }
-    coverage = {c.id: read_coverage(db, c.id) for c in connections}
-    work = activity_work(int(since_ms), until, per_connection, only_pairs, coverage)
-    results = fetch_each(db, vault, connections, work)
-    return [
-        with_settled(db, conn, result) if isinstance(result, Activity) else result
-        for conn, result in zip(connections, results, strict=True)
-    ]
+    return run_now(
+        db,
+        activity_jobs(
+            db, vault, connections, since_ms=since_ms, until_ms=until_ms, pairs=pairs,
+            only_pairs=only_pairs, deadline_s=deadline_s,
+        ),
+    )  # fmt: skip

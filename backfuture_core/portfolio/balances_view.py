@@ -5,15 +5,17 @@ refresh fails), and the asset table and allocation built from them."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlite_utils import Database
 
+from backfuture_core.config import EXCHANGE_DEADLINE_S
 from backfuture_core.models import Connection
-from backfuture_core.portfolio.holdings import fetch_portfolios
+from backfuture_core.portfolio.background import Wait, refresh_in_background
+from backfuture_core.portfolio.holdings import portfolio_jobs
 from backfuture_core.portfolio.notices import Shown, notices, oldest_fetch
 from backfuture_core.portfolio.results import Portfolio
 from backfuture_core.portfolio.rows import (
@@ -42,13 +44,18 @@ class PortfolioView(Shown):
 
 
 def portfolio_view(
-    connections: Sequence[Connection], entries: Sequence[Fetched[Portfolio]]
+    connections: Sequence[Connection],
+    entries: Sequence[Fetched[Portfolio]],
+    waiting: Collection[int] = (),
+    polling: bool = False,
 ) -> PortfolioView:
+    """The view of what has arrived; connections in `waiting` (ids) have not answered yet."""
     values = [e.value for e in entries if e.value is not None]
     totals = []
     for conn, entry in zip(connections, entries, strict=True):
         p = entry.value
         state = "stale" if entry.stale else ("failed" if p is None else "fresh")
+        state = "waiting" if conn.id in waiting else state
         totals.append(
             {
                 "connection_id": conn.id,
@@ -66,6 +73,8 @@ def portfolio_view(
         totals=to_frame(totals, TOTALS_COLUMNS),
         total_usdt=float(sum(p.total_usdt for p in values)),
         futures=any(c.market.has_futures for c in connections),
+        waiting=tuple(c.name for c in connections if c.id in waiting),
+        polling=polling,
     )
 
 
@@ -76,16 +85,24 @@ def refresh_balances(
     cache: ResultCache,
     *,
     force: bool = False,
+    deadline_s: float = EXCHANGE_DEADLINE_S,
+    wait: Wait = Wait.ALL,
 ) -> PortfolioView:
     """The balances view of `connections`: fetched again where the session's copy is older
-    than the TTL (or `force`), the last good data kept (stale) where a refresh fails."""
+    than the TTL (or `force`), the last good data kept (stale) where a refresh fails or does
+    not answer within `deadline_s`. The fetch runs in the background (`background.py`):
+    `wait` says how long to wait for it; what has not arrived is `waiting`."""
     by_id = {c.id: c for c in connections}
-    entries = cache.refresh(
+    done = refresh_in_background(
+        db,
+        cache,
         [c.id for c in connections],
-        lambda ids: fetch_portfolios(db, vault, [by_id[i] for i in ids]),
+        lambda ids: portfolio_jobs(db, vault, [by_id[i] for i in ids], deadline_s=deadline_s),
+        deadline_s=deadline_s,
         force=force,
+        wait=wait,
     )
-    return portfolio_view(connections, entries)
+    return portfolio_view(connections, done.entries, done.waiting, done.polling)
 
 
 def balance_table(

@@ -19,9 +19,10 @@ from sqlite_utils import Database
 
 from backfuture_core.errors import BackfutureError
 from backfuture_core.exchanges.base import FUTURES, SPOT, ExchangeAdapter
+from backfuture_core.exchanges.runner import Job
 from backfuture_core.market_data.markets import cache_source
 from backfuture_core.models import Connection
-from backfuture_core.portfolio.fetch import fetch_each, together
+from backfuture_core.portfolio.fetch import Finish, prepare, run_now, together
 from backfuture_core.portfolio.history import save_snapshot
 from backfuture_core.portfolio.markets import load_markets, market_symbols, markets_of
 from backfuture_core.portfolio.results import Portfolio
@@ -157,14 +158,16 @@ class TickerBatch:
         return spot or {}, marks or {}
 
 
-def fetch_portfolios(
-    db: Database, vault: Vault, connections: Sequence[Connection]
-) -> list[Portfolio | BackfutureError]:
-    """Fetch every connection concurrently; one result or classified error per connection.
-
-    Balances of connections to the same exchange are valued from one batched ticker call.
-    Each success stores a balance snapshot. Downloaded markets are cached on disk.
-    """
+def portfolio_jobs(
+    db: Database,
+    vault: Vault,
+    connections: Sequence[Connection],
+    *,
+    deadline_s: float | None = None,
+) -> tuple[list[Job[Portfolio]], Finish[Portfolio]]:
+    """One job per connection (see `fetch.prepare`); finishing a Portfolio stores its balance
+    snapshot. Balances of connections to the same exchange are valued from one batched ticker
+    call."""
     groups: dict[str, list[int]] = {}
     for conn in connections:
         groups.setdefault(cache_source(conn), []).append(conn.id)
@@ -178,8 +181,28 @@ def fetch_portfolios(
         spot, futures = await batch(connection).prices(connection, adapter, held)
         return valued(connection, held, spot, futures)
 
-    outcomes = fetch_each(db, vault, connections, work, finished=lambda c: batch(c).leave(c.id))
-    for outcome in outcomes:
-        if isinstance(outcome, Portfolio):
-            save_snapshot(db, outcome)
-    return outcomes
+    jobs, finished = prepare(
+        db, vault, connections, work, finished=lambda c: batch(c).leave(c.id), deadline_s=deadline_s
+    )
+
+    def finish(db: Database, index: int, outcome: Any) -> Portfolio | BackfutureError:
+        result = finished(db, index, outcome)
+        if isinstance(result, Portfolio):
+            save_snapshot(db, result)
+        return result
+
+    return jobs, finish
+
+
+def fetch_portfolios(
+    db: Database,
+    vault: Vault,
+    connections: Sequence[Connection],
+    *,
+    deadline_s: float | None = None,
+) -> list[Portfolio | BackfutureError]:
+    """Fetch every connection concurrently; one result or classified error per connection.
+
+    Each success stores a balance snapshot. Downloaded markets are cached on disk.
+    """
+    return run_now(db, portfolio_jobs(db, vault, connections, deadline_s=deadline_s))
