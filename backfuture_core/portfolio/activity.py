@@ -35,6 +35,7 @@ from backfuture_core.portfolio.rows import (
     TRADE_COLUMNS,
     balance_rows,
     order_rows,
+    records,
     tag_rows,
     to_frame,
     trade_rows,
@@ -65,8 +66,8 @@ async def _held_symbols(adapter: ExchangeAdapter, market: str) -> list[str]:
     if market == SPOT:
         rows = balance_rows(await adapter.call(SPOT, "fetch_balance"), SPOT)
         return [f"{r['asset']}/{VALUE_CURRENCY}" for r in rows if r["asset"] != VALUE_CURRENCY]
-    positions = await adapter.call(FUTURES, "fetch_positions")
-    return [p["symbol"] for p in positions or [] if isinstance(p, dict) and p.get("symbol")]
+    positions = records(await adapter.call(FUTURES, "fetch_positions"), "positions")
+    return [str(p["symbol"]) for p in positions if p.get("symbol")]
 
 
 async def _market_activity(

@@ -28,8 +28,9 @@ from backfuture_core.session_cache import Fetched, ResultCache
 Finish = Callable[[Database, int, Any], Any]  # (db, index, outcome) -> what to record
 Clock = Callable[[], float]
 
-GRACE_SHARE = 0.5  # after the first answer, wait at most half as long again for the others
-GRACE_MIN_S = 0.1
+POLL_S = 1.0  # how often a page looks for answers still out
+GRACE_SHARE = 0.5  # after the first good answer, wait at most half as long again
+GRACE_MIN_S = 0.2
 
 
 class Wait(Enum):
@@ -55,7 +56,7 @@ class Running:
         self.deadline_s = deadline_s
         self.clock = clock
         self.started = clock()
-        self.first: float | None = None  # when the first answer came
+        self.first: float | None = None  # when the first good answer came
         self.late: set[Any] = set()  # recorded as not answering at the deadline
         self._arrived: dict[int, Any] = {}
         self._collected: set[int] = set()
@@ -66,7 +67,7 @@ class Running:
             for index, outcome in run_each(jobs):
                 with self._changed:
                     self._arrived[index] = outcome
-                    if self.first is None:
+                    if self.first is None and not isinstance(outcome, BaseException):
                         self.first = self.clock()
                     self._changed.notify_all()
 
@@ -98,7 +99,8 @@ class Running:
                 self._changed.wait(None if math.isinf(left) else left)
 
     def settle_time(self) -> float:
-        """When a page's first paint stops waiting: a little after the first answer."""
+        """When a page's first paint stops waiting: a little after the first good answer (an
+        error can come at once, long before the healthy answers)."""
         if self.first is None:
             return self.deadline
         grace = max((self.first - self.started) * GRACE_SHARE, GRACE_MIN_S)

@@ -30,9 +30,12 @@ from backfuture_core.portfolio.rows import (
     BALANCE_COLUMNS,
     POSITION_COLUMNS,
     balance_rows,
+    mapping,
     position_rows,
+    records,
     tag_rows,
     to_frame,
+    wrong_shape,
 )
 from backfuture_core.portfolio.valuation import (
     Tickers,
@@ -70,10 +73,10 @@ async def fetch_holdings(adapter: ExchangeAdapter, connection: Connection) -> Ho
         jobs["futures"] = adapter.fetch_futures_balance()
         jobs["positions"] = adapter.call(FUTURES, "fetch_positions")
     got = dict(zip(jobs, await together(*jobs.values()), strict=True))
-    rows = balance_rows(got.get("spot") or {}, SPOT)
-    rows += balance_rows(got.get("futures") or {}, FUTURES)
+    rows = balance_rows(got.get("spot"), SPOT)
+    rows += balance_rows(got.get("futures"), FUTURES)
     balances = to_frame(tag_rows(rows, connection), BALANCE_COLUMNS)
-    positions = [p for p in got.get("positions") or [] if isinstance(p, dict)]
+    positions = [dict(p) for p in records(got.get("positions"), "positions")]
     unmarked = {
         p["symbol"] for p in positions if p.get("symbol") and not to_float(p.get("markPrice")) > 0
     }
@@ -103,7 +106,12 @@ def valued(connection: Connection, held: Holdings, spot: Tickers, futures: Ticke
 
 
 async def _tickers(adapter: ExchangeAdapter, market: str, symbols: Sequence[str]) -> dict:
-    return await adapter.call(market, "fetch_tickers", list(symbols)) if symbols else {}
+    if not symbols:
+        return {}
+    found = mapping(await adapter.call(market, "fetch_tickers", list(symbols)), "tickers")
+    if not all(isinstance(t, Mapping) for t in found.values()):
+        raise wrong_shape("tickers")
+    return dict(found)
 
 
 class TickerBatch:
