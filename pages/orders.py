@@ -67,10 +67,10 @@ def shown() -> None:
     view = first.pop() if first else activity(Wait.NONE)
     if polled and not view.polling:
         st.rerun()  # every answer is in: one full run, which stops the polling
-    render(view)
+    render(view, polled)
 
 
-def render(view: ActivityView) -> None:
+def render(view: ActivityView, polled: bool) -> None:
     st.caption(view.last_updated)
     if view.waiting:
         st.caption(view.waiting_text)
@@ -121,7 +121,7 @@ def render(view: ActivityView) -> None:
     if drawn:
         candles = refresh_candles(
             _ui.ctx().db, vault, targets, view, drawn, days, ResultCache(state, "orders.candles"),
-            force=refresh,
+            force=refresh and not polled, deadline_s=deadline,
         )  # fmt: skip
         if candles.error:
             lead = "The price line is from an earlier fetch." if candles.stale else "No price line."

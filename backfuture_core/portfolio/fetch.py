@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from sqlite_utils import Database
 
 from backfuture_core.errors import BackfutureError, ExchangeError
-from backfuture_core.exchanges.base import ExchangeAdapter
+from backfuture_core.exchanges.base import ExchangeAdapter, deadline_options
 from backfuture_core.exchanges.registry import create_adapter
 from backfuture_core.exchanges.runner import Job, run_all
 from backfuture_core.market_data.markets import read_market_cache, store_market_cache
@@ -54,13 +54,6 @@ def as_result(outcome: Any) -> Any:
     return outcome
 
 
-def adapter_options(deadline_s: float | None) -> dict[str, Any]:
-    """The adapter's options for a deadline per exchange call (seconds; None: the adapter's)."""
-    if deadline_s is None:
-        return {}
-    return {"deadline_s": deadline_s, "timeout_ms": max(int(deadline_s * 1000), 1)}
-
-
 def prepare(
     db: Database,
     vault: Vault,
@@ -76,7 +69,7 @@ def prepare(
     error. The jobs hold the credentials: run them, never keep them (session, cache)."""
     cached = read_market_cache(db, connections)
     fresh: list[dict[str, dict]] = [{} for _ in connections]
-    options = adapter_options(deadline_s)
+    options = deadline_options(deadline_s)
 
     def job(index: int, conn: Connection, creds: Credentials | BackfutureError) -> Job[T]:
         async def run() -> T:

@@ -167,6 +167,7 @@ def refresh_candles(
     cache: ResultCache,
     *,
     force: bool = False,
+    deadline_s: float | None = None,
 ) -> Fetched[pd.DataFrame]:
     """Spot candles of `pair` over the period through the one candle pipeline (disk-cached),
     from the first connection with activity in the pair; kept per session like the views."""
@@ -180,8 +181,9 @@ def refresh_candles(
         try:
             creds = load_credentials(db, vault, conn.id)
             frame = fetch_candles_sync(
-                db, conn, creds, symbol, timeframe, until - days * DAY_MS, until, market=SPOT
-            )
+                db, conn, creds, symbol, timeframe, until - days * DAY_MS, until, market=SPOT,
+                deadline_s=deadline_s,
+            )  # fmt: skip
         except BackfutureError as exc:
             return [exc]
         return [frame]
