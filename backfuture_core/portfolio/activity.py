@@ -188,15 +188,7 @@ def activity_jobs(
     }
     coverage = {c.id: read_coverage(db, c.id) for c in connections}
     work = activity_work(int(since_ms), until, per_connection, only_pairs, coverage)
-    jobs, finished = prepare(db, vault, connections, work, deadline_s=deadline_s)
-
-    def finish(db: Database, index: int, outcome: Any) -> Activity | BackfutureError:
-        result = finished(db, index, outcome)
-        if isinstance(result, Activity):
-            return with_settled(db, connections[index], result)
-        return result
-
-    return jobs, finish
+    return prepare(db, vault, connections, work, deadline_s=deadline_s, after=with_settled)
 
 
 def fetch_activity(

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 Work = Callable[[ExchangeAdapter, Connection], Awaitable[T]]
 Finish = Callable[[Database, int, Any], "T | BackfutureError"]  # (db, index, outcome)
+After = Callable[[Database, Connection, T], T]  # a result's last step on the caller's thread
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,18 @@ class Finisher(Generic[T]):
 
     connections: Sequence[Connection]
     fresh: list[dict[str, dict]]  # per connection: the markets its adapter downloaded
+    after: After[T] | None = None
 
     def __call__(self, db: Database, index: int, outcome: object) -> T | BackfutureError:
         """Keep the markets the job downloaded; an outcome that is not a result or a
-        BackfutureError becomes a classified error of that connection alone."""
-        store_market_cache(db, self.connections[index], self.fresh[index])
-        return as_result(outcome)
+        BackfutureError becomes a classified error of that connection alone; a result goes
+        through `after`."""
+        connection = self.connections[index]
+        store_market_cache(db, connection, self.fresh[index])
+        result = as_result(outcome)
+        if self.after is None or isinstance(result, BackfutureError):
+            return result
+        return self.after(db, connection, result)
 
 
 def as_result(outcome: Any) -> Any:
@@ -62,6 +69,7 @@ def prepare(
     *,
     finished: Callable[[Connection], None] | None = None,
     deadline_s: float | None = None,
+    after: After[T] | None = None,
 ) -> tuple[list[Job[T]], Finisher[T]]:
     """The jobs of `work(adapter, connection)`, one adapter each, and their finisher;
     credentials and the market cache are read here, on the caller's thread. A connection whose
@@ -89,7 +97,7 @@ def prepare(
         return run
 
     jobs = [job(i, conn, _credentials(db, vault, conn)) for i, conn in enumerate(connections)]
-    return jobs, Finisher(connections, fresh)
+    return jobs, Finisher(connections, fresh, after)
 
 
 def fetch_each(

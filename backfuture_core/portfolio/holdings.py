@@ -189,17 +189,14 @@ def portfolio_jobs(
         spot, futures = await batch(connection).prices(connection, adapter, held)
         return valued(connection, held, spot, futures)
 
-    jobs, finished = prepare(
-        db, vault, connections, work, finished=lambda c: batch(c).leave(c.id), deadline_s=deadline_s
-    )
+    def snapshot(db: Database, connection: Connection, portfolio: Portfolio) -> Portfolio:
+        save_snapshot(db, portfolio)
+        return portfolio
 
-    def finish(db: Database, index: int, outcome: Any) -> Portfolio | BackfutureError:
-        result = finished(db, index, outcome)
-        if isinstance(result, Portfolio):
-            save_snapshot(db, result)
-        return result
-
-    return jobs, finish
+    return prepare(
+        db, vault, connections, work, finished=lambda c: batch(c).leave(c.id),
+        deadline_s=deadline_s, after=snapshot,
+    )  # fmt: skip
 
 
 def fetch_portfolios(
