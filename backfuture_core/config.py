@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# How long a page waits for one exchange before it shows the connection as not answering (the
+# connection test gives up on an unreachable host in about 1.5 s).
+EXCHANGE_DEADLINE_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class Settings:
     data_dir: Path
     key_dir: Path
     kdf: KdfParams = KdfParams()
+    exchange_deadline_s: float = EXCHANGE_DEADLINE_S  # every call to an exchange, in seconds
 
     @property
     def db_path(self) -> Path:
@@ -37,7 +41,9 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """BACKFUTURE_DATA_DIR (default ./data), BACKFUTURE_KEY_DIR (default
         ~/.config/backfuture: apart from the database, so a copy of data/ does not carry the
-        key), and BACKFUTURE_KDF_MEMORY_KIB / _ITERATIONS for tests."""
+        key), BACKFUTURE_EXCHANGE_DEADLINE_S (seconds, default 3; a value that is not a
+        positive number keeps the default), and BACKFUTURE_KDF_MEMORY_KIB / _ITERATIONS for
+        tests."""
         env = os.environ if env is None else env
         data_dir = Path(env.get("BACKFUTURE_DATA_DIR") or ROOT / "data").expanduser()
         config_home = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
@@ -46,4 +52,17 @@ class Settings:
             memory_kib=int(env.get("BACKFUTURE_KDF_MEMORY_KIB", KdfParams.memory_kib)),
             iterations=int(env.get("BACKFUTURE_KDF_ITERATIONS", KdfParams.iterations)),
         )
-        return cls(data_dir=data_dir.resolve(), key_dir=key_dir.resolve(), kdf=kdf)
+        return cls(
+            data_dir=data_dir.resolve(),
+            key_dir=key_dir.resolve(),
+            kdf=kdf,
+            exchange_deadline_s=_seconds(env.get("BACKFUTURE_EXCHANGE_DEADLINE_S")),
+        )
+
+
+def _seconds(text: str | None) -> float:
+    try:
+        value = float(text or "")
+    except ValueError:
+        return EXCHANGE_DEADLINE_S
+    return value if 0 < value < 3600 else EXCHANGE_DEADLINE_S

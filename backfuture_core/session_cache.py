@@ -71,6 +71,11 @@ class ResultCache:
         if not isinstance(store.get(key), dict):
             store[key] = {}
         self._entries: dict[Any, Fetched] = store[key]
+        # Refreshes still running in the background (portfolio/background.py): outcomes only.
+        running = f"{name}.running"
+        if not isinstance(store.get(running), list):
+            store[running] = []
+        self.running: list[Any] = store[running]
         self.ttl_s = ttl_s
         self.clock = clock
 

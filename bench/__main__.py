@@ -1,6 +1,7 @@
 """Run every benchmark, or the ones named.
 
-Figures: one_connection (1), plain_ccxt (2), many_connections (3), pages (4), startup (5).
+Figures: one_connection (1), plain_ccxt (2), many_connections (3), pages (4), startup (5),
+dead_connection (6).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import contextlib
 import time
 from collections.abc import Sequence
 
-from bench import many_connections, one_connection, pages, plain_ccxt, startup
+from bench import dead_connection, many_connections, one_connection, pages, plain_ccxt, startup
 from bench.common import Ratio, SandboxProcess, add_options, report
 
 FIGURES = {
@@ -19,6 +20,7 @@ FIGURES = {
     "many_connections": many_connections,
     "pages": pages,
     "startup": startup,
+    "dead_connection": dead_connection,
 }
 ON_SANDBOX = ("one_connection", "plain_ccxt", "many_connections")  # share one sandbox process
 

@@ -6,7 +6,13 @@ import streamlit as st
 
 from backfuture_core.charts import portfolio as charts
 from backfuture_core.portfolio.accounts import COUNTING_RULE, history_per_account
-from backfuture_core.portfolio.balances_view import DUST_USDT, balance_table, refresh_balances
+from backfuture_core.portfolio.background import POLL_S, Wait
+from backfuture_core.portfolio.balances_view import (
+    DUST_USDT,
+    PortfolioView,
+    balance_table,
+    refresh_balances,
+)
 from backfuture_core.portfolio.history import value_history
 from backfuture_core.portfolio.rows import POSITION_COLUMNS
 from backfuture_core.session_cache import ResultCache
@@ -20,71 +26,104 @@ top = st.columns([4, 2, 2], vertical_alignment="bottom")
 targets = _ui.portfolio_targets(conns, top[0], K + "connection")
 refresh = top[1].button("Refresh", icon=":material/refresh:", key=K + "refresh", width="stretch")
 hide_dust = top[2].toggle(f"Hide dust (under {DUST_USDT:g} USDT)", key=K + "hide_dust")
-cache = ResultCache(st.session_state, "balances")
-with st.spinner("Fetching balances…"):
-    view = refresh_balances(context.db, vault, targets, cache, force=refresh)
+deadline = context.settings.exchange_deadline_s
 
-st.caption(view.last_updated)
-_ui.show_notices(view.notices)
+
+def balances(wait: Wait) -> PortfolioView:
+    cache = ResultCache(st.session_state, "balances")
+    db = _ui.ctx().db  # this run's handle (a fragment's run has its own)
+    return refresh_balances(
+        db, vault, targets, cache, force=refresh and wait is not Wait.NONE, deadline_s=deadline,
+        wait=wait,
+    )  # fmt: skip
+
+
+with st.spinner("Fetching balances…"):
+    first = [balances(Wait.SETTLE)]  # what arrived at once; the rest fills in below
 
 
 def money(value: float) -> str:
     return "—" if math.isnan(value) else f"{value:,.2f}"
 
 
-st.metric("Total value (USDT)", money(view.total_usdt))
-rows = list(view.totals.itertuples(index=False))
-for start in range(0, len(rows), 4):
-    for column, row in zip(st.columns(4), rows[start : start + 4], strict=False):
-        column.text(row.connection + (" (stale)" if row.state == "stale" else ""))
-        column.metric("Value (USDT)", money(row.total_usdt), label_visibility="collapsed")
-        column.caption(row.account)
-if view.accounts.shared:
-    st.caption(COUNTING_RULE)
+MARKS = {"stale": " (stale)", "waiting": " (waiting for an answer)"}
 
-st.subheader("Assets")
-NUMBER = st.column_config.NumberColumn
-st.dataframe(
-    balance_table(view.balances, hide_dust=hide_dust),
-    hide_index=True,
-    key=K + "table",
-    column_config={
-        "connection": "Connection", "market": "Market", "asset": "Asset",
-        "free": NUMBER("Free", format="%.8g"), "used": NUMBER("Used", format="%.8g"),
-        "total": NUMBER("Total", format="%.8g"), "price": NUMBER("Price (USDT)", format="%.8g"),
-        "value": NUMBER("Value (USDT)", format="%.2f"), "share": NUMBER("Share", format="%.2f%%"),
-        "priced_by": "Priced by",
-    },
-)  # fmt: skip
-st.caption(
-    "Stablecoins count 1 USDT; other assets use their USDT market, or their BTC market times "
-    "BTC/USDT. An asset with no market shows 'no price' and is left out of the totals."
-)
-left, right = st.columns(2)
-left.plotly_chart(charts.allocation_figure(view.balances), key=K + "allocation")
-history = history_per_account(value_history(context.db, [c.id for c in targets]), view.accounts)
-right.plotly_chart(charts.value_history_figure(history), key=K + "history")
 
-if view.futures:
-    st.subheader("Futures positions")
+@st.fragment(run_every=POLL_S if first[0].polling else None)
+def shown() -> None:
+    """The page below the picker; while an answer is out it looks again every POLL_S."""
+    polled = not first  # a fragment's own run (the full run draws what it fetched)
+    view = first.pop() if first else balances(Wait.NONE)
+    if polled and not view.polling:
+        st.rerun()  # every answer is in: one full run, which stops the polling
+    render(view)
+
+
+def render(view: PortfolioView) -> None:
+    st.caption(view.last_updated)
+    if view.waiting:
+        st.caption(view.waiting_text)
+    _ui.show_notices(view.notices)
+    st.metric("Total value (USDT)", money(view.total_usdt))
+    rows = list(view.totals.itertuples(index=False))
+    for start in range(0, len(rows), 4):
+        for column, row in zip(st.columns(4), rows[start : start + 4], strict=False):
+            column.text(row.connection + MARKS.get(row.state, ""))
+            column.metric("Value (USDT)", money(row.total_usdt), label_visibility="collapsed")
+            column.caption(row.account)
+    if view.accounts.shared:
+        st.caption(COUNTING_RULE)
+    assets(view)
+
+
+def assets(view: PortfolioView) -> None:
+    st.subheader("Assets")
+    NUMBER = st.column_config.NumberColumn
     st.dataframe(
-        view.positions,
+        balance_table(view.balances, hide_dust=hide_dust),
         hide_index=True,
-        key=K + "positions",
-        column_order=[c for c in POSITION_COLUMNS if c != "connection_id"],
+        key=K + "table",
         column_config={
-            "connection": "Connection", "symbol": "Contract", "side": "Side",
-            "contracts": NUMBER("Contracts", format="%.8g"), "size": NUMBER("Size", format="%.8g"),
-            "notional": NUMBER("Notional (USDT)", format="%.2f"),
-            "entry_price": NUMBER("Entry", format="%.8g"),
-            "mark_price": NUMBER("Mark", format="%.8g"),
-            "unrealized_pnl": NUMBER("Unrealised PnL", format="%.2f"),
-            "leverage": NUMBER("Leverage", format="%.2fx"),
-            "liquidation_price": NUMBER("Liquidation", format="%.8g"),
-            "liquidation_distance_pct": NUMBER("To liquidation", format="%.1f%%",
-                                               help="How far the mark price can move against the "
-                                               "position before liquidation."),
-            "margin_mode": "Margin mode",
+            "connection": "Connection", "market": "Market", "asset": "Asset",
+            "free": NUMBER("Free", format="%.8g"), "used": NUMBER("Used", format="%.8g"),
+            "total": NUMBER("Total", format="%.8g"), "price": NUMBER("Price (USDT)", format="%.8g"),
+            "value": NUMBER("Value (USDT)", format="%.2f"), "share": NUMBER("Share", format="%.2f%%"),
+            "priced_by": "Priced by",
         },
     )  # fmt: skip
-    st.plotly_chart(charts.pnl_figure(view.positions), key=K + "pnl")
+    st.caption(
+        "Stablecoins count 1 USDT; other assets use their USDT market, or their BTC market times "
+        "BTC/USDT. An asset with no market shows 'no price' and is left out of the totals."
+    )
+    left, right = st.columns(2)
+    left.plotly_chart(charts.allocation_figure(view.balances), key=K + "allocation")
+    history = value_history(_ui.ctx().db, [c.id for c in targets])
+    history = history_per_account(history, view.accounts)
+    right.plotly_chart(charts.value_history_figure(history), key=K + "history")
+
+    if view.futures:
+        st.subheader("Futures positions")
+        st.dataframe(
+            view.positions,
+            hide_index=True,
+            key=K + "positions",
+            column_order=[c for c in POSITION_COLUMNS if c != "connection_id"],
+            column_config={
+                "connection": "Connection", "symbol": "Contract", "side": "Side",
+                "contracts": NUMBER("Contracts", format="%.8g"), "size": NUMBER("Size", format="%.8g"),
+                "notional": NUMBER("Notional (USDT)", format="%.2f"),
+                "entry_price": NUMBER("Entry", format="%.8g"),
+                "mark_price": NUMBER("Mark", format="%.8g"),
+                "unrealized_pnl": NUMBER("Unrealised PnL", format="%.2f"),
+                "leverage": NUMBER("Leverage", format="%.2fx"),
+                "liquidation_price": NUMBER("Liquidation", format="%.8g"),
+                "liquidation_distance_pct": NUMBER("To liquidation", format="%.1f%%",
+                                                   help="How far the mark price can move against the "
+                                                   "position before liquidation."),
+                "margin_mode": "Margin mode",
+            },
+        )  # fmt: skip
+        st.plotly_chart(charts.pnl_figure(view.positions), key=K + "pnl")
+
+
+shown()

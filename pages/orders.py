@@ -3,10 +3,12 @@
 import streamlit as st
 
 from backfuture_core.charts import portfolio as charts
+from backfuture_core.portfolio.background import POLL_S, Wait
 from backfuture_core.portfolio.export import csv_bytes
 from backfuture_core.portfolio.orders_view import (
     DEFAULT_PERIOD_DAYS,
     PERIOD_DAYS,
+    ActivityView,
     chart_pair,
     filter_orders,
     pair_options,
@@ -29,12 +31,23 @@ days = top[1].selectbox(
 )  # fmt: skip
 refresh = top[2].button("Refresh", icon=":material/refresh:", key=K + "refresh", width="stretch")
 chosen = state.get(K + "pair") or None  # asked for on exchanges that answer per symbol
-cache = ResultCache(state, "orders")
-with st.spinner("Fetching orders and fills… MEXC answers one pair and 7 days per request."):
-    view = refresh_orders(context.db, vault, targets, cache, days=days, pair=chosen, force=refresh)
+deadline = context.settings.exchange_deadline_s
 
-filters = st.columns(3)
-pairs = ["", *pair_options(view)]
+
+def activity(wait: Wait) -> ActivityView:
+    cache, db = ResultCache(state, "orders"), _ui.ctx().db  # a fragment's run has its own handle
+    return refresh_orders(
+        db, vault, targets, cache, days=days, pair=chosen, force=refresh and wait is not Wait.NONE,
+        deadline_s=deadline, wait=wait,
+    )  # fmt: skip
+
+
+with st.spinner("Fetching orders and fills… MEXC answers one pair and 7 days per request."):
+    first = [activity(Wait.SETTLE)]  # what arrived at once; the rest fills in below
+
+
+filters = st.columns(3)  # drawn in the full run: a choice reruns the page (a pair may be asked)
+pairs = ["", *pair_options(first[0])]
 if chosen and chosen not in pairs:
     pairs.append(chosen)
 pair = filters[0].selectbox("Pair", pairs, key=K + "pair", format_func=lambda p: p or "All pairs")
@@ -45,61 +58,79 @@ status = filters[2].selectbox(
     "Status", ["", "open", "closed", "canceled"], key=K + "status",
     format_func=lambda s: {"": "Any status", "closed": "Filled (closed)"}.get(s, s.title()),
 )  # fmt: skip
-st.caption(view.last_updated)
-_ui.show_notices(view.notices)
 
-orders = filter_orders(view.orders, pair=pair, side=side, status=status)
-fills = filter_orders(view.trades, pair=pair, side=side)
-is_open = orders["status"] == "open"
-counts = st.columns(3)
-counts[0].metric("Open orders", int(is_open.sum()))
-counts[1].metric("Past orders", int((~is_open).sum()))
-counts[2].metric("Fills", len(fills))
 
-NUMBER = st.column_config.NumberColumn
-COLUMNS = {
-    "connection": "Connection", "market": "Market", "symbol": "Pair", "side": "Side",
-    "type": "Type", "status": "Status", "price": NUMBER("Price", format="%.8g"),
-    "average": NUMBER("Average", format="%.8g"), "amount": NUMBER("Amount", format="%.8g"),
-    "filled": NUMBER("Filled", format="%.8g"), "cost": NUMBER("Cost", format="%.8g"),
-    "fee": NUMBER("Fee", format="%.8g"), "fee_currency": "Fee asset", "role": "Role",
-    "order_id": "Order id", "trade_id": "Fill id",
-    "time": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-}  # fmt: skip
-ORDER_VIEW = [c for c in ORDER_COLUMNS if c not in ("connection_id", "quote")]
-TRADE_VIEW = [c for c in TRADE_COLUMNS if c not in ("connection_id", "quote")]
+@st.fragment(run_every=POLL_S if first[0].polling else None)
+def shown() -> None:
+    """The page below the picker; while an answer is out it looks again every POLL_S."""
+    polled = not first  # a fragment's own run (the full run draws what it fetched)
+    view = first.pop() if first else activity(Wait.NONE)
+    if polled and not view.polling:
+        st.rerun()  # every answer is in: one full run, which stops the polling
+    render(view, polled)
 
-st.subheader("Open orders")
-st.dataframe(orders[is_open], hide_index=True, key=K + "open", column_order=ORDER_VIEW,
-             column_config=COLUMNS)  # fmt: skip
-st.subheader("Order history")
-st.dataframe(orders[~is_open], hide_index=True, key=K + "history", column_order=ORDER_VIEW,
-             column_config=COLUMNS)  # fmt: skip
-st.subheader("Fills")
-st.dataframe(fills, hide_index=True, key=K + "fills", column_order=TRADE_VIEW,
-             column_config=COLUMNS)  # fmt: skip
-downloads = st.columns(2)
-downloads[0].download_button(
-    "Download orders (CSV)", lambda: csv_bytes(orders[ORDER_VIEW]), file_name="orders.csv",
-    mime="text/csv", key=K + "download", icon=":material/download:", on_click="ignore",
-)  # fmt: skip
-downloads[1].download_button(
-    "Download fills (CSV)", lambda: csv_bytes(fills[TRADE_VIEW]), file_name="fills.csv",
-    mime="text/csv", key=K + "download_fills", icon=":material/download:", on_click="ignore",
-)  # fmt: skip
 
-st.subheader("Charts")
-drawn = chart_pair(orders, fills, pair)
-if drawn:
-    candles = refresh_candles(
-        context.db, vault, targets, view, drawn, days, ResultCache(state, "orders.candles"),
-        force=refresh,
+def render(view: ActivityView, polled: bool) -> None:
+    st.caption(view.last_updated)
+    if view.waiting:
+        st.caption(view.waiting_text)
+    _ui.show_notices(view.notices)
+
+    orders = filter_orders(view.orders, pair=pair, side=side, status=status)
+    fills = filter_orders(view.trades, pair=pair, side=side)
+    is_open = orders["status"] == "open"
+    counts = st.columns(3)
+    counts[0].metric("Open orders", int(is_open.sum()))
+    counts[1].metric("Past orders", int((~is_open).sum()))
+    counts[2].metric("Fills", len(fills))
+
+    NUMBER = st.column_config.NumberColumn
+    COLUMNS = {
+        "connection": "Connection", "market": "Market", "symbol": "Pair", "side": "Side",
+        "type": "Type", "status": "Status", "price": NUMBER("Price", format="%.8g"),
+        "average": NUMBER("Average", format="%.8g"), "amount": NUMBER("Amount", format="%.8g"),
+        "filled": NUMBER("Filled", format="%.8g"), "cost": NUMBER("Cost", format="%.8g"),
+        "fee": NUMBER("Fee", format="%.8g"), "fee_currency": "Fee asset", "role": "Role",
+        "order_id": "Order id", "trade_id": "Fill id",
+        "time": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+    }  # fmt: skip
+    ORDER_VIEW = [c for c in ORDER_COLUMNS if c not in ("connection_id", "quote")]
+    TRADE_VIEW = [c for c in TRADE_COLUMNS if c not in ("connection_id", "quote")]
+
+    st.subheader("Open orders")
+    st.dataframe(orders[is_open], hide_index=True, key=K + "open", column_order=ORDER_VIEW,
+                 column_config=COLUMNS)  # fmt: skip
+    st.subheader("Order history")
+    st.dataframe(orders[~is_open], hide_index=True, key=K + "history", column_order=ORDER_VIEW,
+                 column_config=COLUMNS)  # fmt: skip
+    st.subheader("Fills")
+    st.dataframe(fills, hide_index=True, key=K + "fills", column_order=TRADE_VIEW,
+                 column_config=COLUMNS)  # fmt: skip
+    downloads = st.columns(2)
+    downloads[0].download_button(
+        "Download orders (CSV)", lambda: csv_bytes(orders[ORDER_VIEW]), file_name="orders.csv",
+        mime="text/csv", key=K + "download", icon=":material/download:", on_click="ignore",
     )  # fmt: skip
-    if candles.error:
-        lead = "The price line is from an earlier fetch." if candles.stale else "No price line."
-        st.warning(f"{lead} {candles.error}", icon=":material/warning:")
-    figure = charts.orders_on_price_figure(candles.value, orders, fills, drawn)
-    st.plotly_chart(figure, key=K + "price_chart")
-left, right = st.columns(2)
-left.plotly_chart(charts.volume_by_pair_figure(fills), key=K + "volume")
-right.plotly_chart(charts.buy_sell_figure(fills), key=K + "buy_sell")
+    downloads[1].download_button(
+        "Download fills (CSV)", lambda: csv_bytes(fills[TRADE_VIEW]), file_name="fills.csv",
+        mime="text/csv", key=K + "download_fills", icon=":material/download:", on_click="ignore",
+    )  # fmt: skip
+
+    st.subheader("Charts")
+    drawn = chart_pair(orders, fills, pair)
+    if drawn:
+        candles = refresh_candles(
+            _ui.ctx().db, vault, targets, view, drawn, days, ResultCache(state, "orders.candles"),
+            force=refresh and not polled, deadline_s=deadline,
+        )  # fmt: skip
+        if candles.error:
+            lead = "The price line is from an earlier fetch." if candles.stale else "No price line."
+            st.warning(f"{lead} {candles.error}", icon=":material/warning:")
+        figure = charts.orders_on_price_figure(candles.value, orders, fills, drawn)
+        st.plotly_chart(figure, key=K + "price_chart")
+    left, right = st.columns(2)
+    left.plotly_chart(charts.volume_by_pair_figure(fills), key=K + "volume")
+    right.plotly_chart(charts.buy_sell_figure(fills), key=K + "buy_sell")
+
+
+shown()

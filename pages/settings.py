@@ -1,5 +1,7 @@
 """Settings: security mode (keyfile or master passphrase), lock, and where the data lives."""
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -96,6 +98,17 @@ st.dataframe(
     key="settings.paths",
 )
 st.caption("Back up the database and the keyfile separately; either alone cannot reveal keys.")
+
+st.subheader("Exchanges")
+st.number_input(
+    "Exchange deadline (seconds)", min_value=0.5, max_value=60.0, step=0.5,
+    value=context.settings.exchange_deadline_s, key="settings.exchange_deadline",
+    on_change=lambda: st.session_state.update(settings=replace(
+        st.session_state["settings"], exchange_deadline_s=st.session_state["settings.exchange_deadline"]
+    )),
+    help="How long a page waits for an exchange before it shows that connection as not "
+    "answering, with its last good data (BACKFUTURE_EXCHANGE_DEADLINE_S sets the default).",
+)  # fmt: skip
 
 st.subheader("Demo")
 _ui.demo_flash()

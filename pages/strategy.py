@@ -8,7 +8,13 @@ from backfuture_core.market_data import candles, pairs
 from backfuture_core.session_cache import ResultCache
 from backfuture_core.storage.connections import load_credentials
 from backfuture_core.strategy import checks, preview, readiness, run, saved
-from backfuture_core.strategy.form import FormState, number_format, parameter_groups, slider_bounds
+from backfuture_core.strategy.form import (
+    FormState,
+    number_format,
+    opening_connection,
+    parameter_groups,
+    slider_bounds,
+)
 from backfuture_core.strategy.params import FIELD_LABELS, MARGIN_MODES, RISK_LEVELS
 from pages import _ui
 
@@ -22,6 +28,7 @@ if not conns:
     st.info("Add a connection first, or start the demo on the Overview.", icon=":material/link:")
     st.stop()
 form, cache = FormState(state, conns, K), ResultCache(state, K + "exchange", ttl_s=120)
+deadline = context.settings.exchange_deadline_s  # every exchange call's
 
 
 def exchange_data(fetch, conn_id: int, *args):
@@ -32,7 +39,8 @@ def exchange_data(fetch, conn_id: int, *args):
         with st.spinner("Asking the exchange…"):
             try:
                 creds = load_credentials(context.db, vault, conn_id)
-                cache.record(key, fetch(context.db, conns[conn_id], creds, *args))
+                found = fetch(context.db, conns[conn_id], creds, *args, deadline_s=deadline)
+                cache.record(key, found)
             except BackfutureError as exc:
                 cache.record(key, exc)
     entry = cache.get(key)
@@ -47,7 +55,7 @@ def on_saved(action: str) -> None:
         state[K + "problems"] = getattr(exc, "problems", {"Saved strategies": str(exc)})
 
 
-conn = form.prepare()
+conn = form.prepare(opening_connection(context.db, conns))
 top = st.columns([3, 2, 2, 4])
 top[0].selectbox(
     "Connection", list(conns), format_func=lambda i: _ui.connection_label(conns[i]),
@@ -129,7 +137,7 @@ if cols[3].button("Run backtest", key=K + "run_backtest", type="primary", disabl
             creds = load_credentials(context.db, vault, conn.id)
             result = run.backtest_pair_sync(
                 context.db, conn, creds, params, pair, days=days, timeframe=timeframe,
-                initial_balance=start,
+                initial_balance=start, deadline_s=deadline,
             )  # fmt: skip
             status.update(label=f"Replayed {len(result.candles)} candles.", state="complete")
         except BackfutureError as exc:

@@ -53,6 +53,15 @@ DEADLINE_S = 25.0
 BURST_TOKENS = 60
 
 Client = Any  # a ccxt async exchange instance (ccxt ships no type information)
+
+
+def deadline_options(deadline_s: float | None) -> dict[str, Any]:
+    """The adapter's options for a deadline on every exchange call (None: the defaults)."""
+    if deadline_s is None:
+        return {}
+    return {"deadline_s": deadline_s, "timeout_ms": max(int(deadline_s * 1000), 1)}
+
+
 ResponseHook = Callable[..., Any]
 
 

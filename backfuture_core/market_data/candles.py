@@ -210,6 +210,7 @@ def fetch_candles_sync(
     until_ms: int,
     *,
     market: str = "spot",
+    deadline_s: float | None = None,
 ) -> pd.DataFrame:
     """Complete candles opening in [since_ms, until_ms) as a candle frame (timestamp ms, open,
     high, low, close, volume); `frame.attrs` holds `requests` (HTTP calls made) and
@@ -224,17 +225,22 @@ def fetch_candles_sync(
         async def download(adapter: ExchangeAdapter) -> list[list]:
             return await download_candles(adapter, plan, market=market, page_limit=limit)
 
-        rows = with_cached_markets(db, connection, credentials, download)
+        rows = with_cached_markets(db, connection, credentials, download, deadline_s)
     store_candles(db, plan, rows)
     return read_candles(db, plan)
 
 
 def last_price_sync(
-    db: Database, connection: Connection, credentials: Credentials, pair: str
+    db: Database,
+    connection: Connection,
+    credentials: Credentials,
+    pair: str,
+    deadline_s: float | None = None,
 ) -> float | None:
     """Close of the latest complete 15-minute candle of the pair (spot), None if there is none."""
     now = now_ms()
     frame = fetch_candles_sync(
-        db, connection, credentials, candle_symbol(pair), "15m", now - 3 * HOUR_MS, now
-    )
+        db, connection, credentials, candle_symbol(pair), "15m", now - 3 * HOUR_MS, now,
+        deadline_s=deadline_s,
+    )  # fmt: skip
     return float(frame["close"].iloc[-1]) if len(frame) else None

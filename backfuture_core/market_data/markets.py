@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from sqlite_utils import Database
 
-from backfuture_core.exchanges.base import ExchangeAdapter
+from backfuture_core.exchanges.base import ExchangeAdapter, deadline_options
 from backfuture_core.exchanges.registry import create_adapter, get_exchange
 from backfuture_core.exchanges.runner import run_sync
 from backfuture_core.models import Connection, Credentials
@@ -105,14 +105,17 @@ def with_cached_markets(
     connection: Connection,
     credentials: Credentials,
     work: Callable[[ExchangeAdapter], Awaitable[T]],
+    deadline_s: float | None = None,
 ) -> T:
     """Run `work(adapter)` on a worker thread with the connection's cached market lists, and
     keep what it downloaded: a page action never downloads a market list twice. The database
     stays on the caller's thread."""
     cached = read_market_cache(db, [connection])[connection.id] if db is not None else {}
 
+    options = deadline_options(deadline_s)  # every call's deadline (None: the adapter's)
+
     async def main() -> tuple[T, dict[str, dict]]:
-        async with create_adapter(connection, credentials, markets=cached) as adapter:
+        async with create_adapter(connection, credentials, markets=cached, **options) as adapter:
             return await work(adapter), dict(getattr(adapter, "fresh_markets", {}))
 
     result, fresh = run_sync(main)

@@ -114,18 +114,27 @@ def free_amount(balance: Any, currency: str) -> float | None:
 
 
 def available_pairs_sync(
-    db: Database, connection: Connection, credentials: Credentials, market: str
+    db: Database,
+    connection: Connection,
+    credentials: Credentials,
+    market: str,
+    deadline_s: float | None = None,
 ) -> dict[str, list[str]]:
     """Pairs the user can choose for `market`, grouped by quote (USDT first)."""
 
     async def pairs(adapter: ExchangeAdapter) -> dict[str, list[str]]:
         return group_pairs(market_pairs(await adapter.load_markets(market=market), market))
 
-    return with_cached_markets(db, connection, credentials, pairs)
+    return with_cached_markets(db, connection, credentials, pairs, deadline_s)
 
 
 def quote_balance_sync(
-    db: Database, connection: Connection, credentials: Credentials, market: str, quote: str | None
+    db: Database,
+    connection: Connection,
+    credentials: Credentials,
+    market: str,
+    quote: str | None,
+    deadline_s: float | None = None,
 ) -> float | None:
     """Free amount of the quote currency on the connection's spot or futures account; None
     without a quote currency (no pair chosen), without asking the exchange."""
@@ -135,4 +144,4 @@ def quote_balance_sync(
     async def free(adapter: ExchangeAdapter) -> float:
         return free_amount(await adapter.fetch_balance(market=market), quote) or 0.0
 
-    return with_cached_markets(db, connection, credentials, free)
+    return with_cached_markets(db, connection, credentials, free, deadline_s)

@@ -19,8 +19,9 @@ from sqlite_utils import Database
 from backfuture_core.errors import BackfutureError
 from backfuture_core.exchanges.base import FUTURES, SPOT, ExchangeAdapter
 from backfuture_core.exchanges.paging import Paging
+from backfuture_core.exchanges.runner import Job
 from backfuture_core.models import Connection
-from backfuture_core.portfolio.fetch import Work, fetch_each, together
+from backfuture_core.portfolio.fetch import Finish, Work, prepare, run_now, together
 from backfuture_core.portfolio.markets import (
     listed_symbols,
     load_markets,
@@ -34,6 +35,7 @@ from backfuture_core.portfolio.rows import (
     TRADE_COLUMNS,
     balance_rows,
     order_rows,
+    records,
     tag_rows,
     to_frame,
     trade_rows,
@@ -64,8 +66,8 @@ async def _held_symbols(adapter: ExchangeAdapter, market: str) -> list[str]:
     if market == SPOT:
         rows = balance_rows(await adapter.call(SPOT, "fetch_balance"), SPOT)
         return [f"{r['asset']}/{VALUE_CURRENCY}" for r in rows if r["asset"] != VALUE_CURRENCY]
-    positions = await adapter.call(FUTURES, "fetch_positions")
-    return [p["symbol"] for p in positions or [] if isinstance(p, dict) and p.get("symbol")]
+    positions = records(await adapter.call(FUTURES, "fetch_positions"), "positions")
+    return [str(p["symbol"]) for p in positions if p.get("symbol")]
 
 
 async def _market_activity(
@@ -166,6 +168,29 @@ def merge_activity(earlier: Activity, added: Activity) -> Activity:
     )
 
 
+def activity_jobs(
+    db: Database,
+    vault: Vault,
+    connections: Sequence[Connection],
+    *,
+    since_ms: int,
+    until_ms: int | None = None,
+    pairs: Iterable[str] = (),
+    only_pairs: bool = False,
+    deadline_s: float | None = None,
+) -> tuple[list[Job[Activity]], Finish[Activity]]:
+    """One job per connection (see `fetch.prepare`); finishing an Activity joins in the settled
+    rows kept on disk (see `fetch_activity`)."""
+    until = int(time.time() * 1000) if until_ms is None else int(until_ms)
+    chosen = tuple(pairs)
+    per_connection = {
+        c.id: chosen if only_pairs else (*strategy_pairs(db, c.id), *chosen) for c in connections
+    }
+    coverage = {c.id: read_coverage(db, c.id) for c in connections}
+    work = activity_work(int(since_ms), until, per_connection, only_pairs, coverage)
+    return prepare(db, vault, connections, work, deadline_s=deadline_s, after=with_settled)
+
+
 def fetch_activity(
     db: Database,
     vault: Vault,
@@ -175,21 +200,17 @@ def fetch_activity(
     until_ms: int | None = None,
     pairs: Iterable[str] = (),
     only_pairs: bool = False,
+    deadline_s: float | None = None,
 ) -> list[Activity | BackfutureError]:
     """Open orders, order history and fills since `since_ms` for every connection,
     concurrently; one result or classified error per connection. `pairs` are the user's
     chosen pairs (asked on exchanges that need a symbol, with saved strategy pairs). With
     `only_pairs`, only the per-symbol listings of `pairs` are asked (to `merge_activity`
     into an earlier answer)."""
-    until = int(time.time() * 1000) if until_ms is None else int(until_ms)
-    chosen = tuple(pairs)
-    per_connection = {
-        c.id: chosen if only_pairs else (*strategy_pairs(db, c.id), *chosen) for c in connections
-    }
-    coverage = {c.id: read_coverage(db, c.id) for c in connections}
-    work = activity_work(int(since_ms), until, per_connection, only_pairs, coverage)
-    results = fetch_each(db, vault, connections, work)
-    return [
-        with_settled(db, conn, result) if isinstance(result, Activity) else result
-        for conn, result in zip(connections, results, strict=True)
-    ]
+    return run_now(
+        db,
+        activity_jobs(
+            db, vault, connections, since_ms=since_ms, until_ms=until_ms, pairs=pairs,
+            only_pairs=only_pairs, deadline_s=deadline_s,
+        ),
+    )  # fmt: skip

@@ -5,17 +5,19 @@ refresh fails), and the asset table and allocation built from them."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlite_utils import Database
 
+from backfuture_core.config import EXCHANGE_DEADLINE_S
 from backfuture_core.diagnostics.reports import latest_account_ids
 from backfuture_core.models import Connection
 from backfuture_core.portfolio.accounts import Accounts, group_accounts
-from backfuture_core.portfolio.holdings import fetch_portfolios
+from backfuture_core.portfolio.background import Wait, refresh_in_background
+from backfuture_core.portfolio.holdings import portfolio_jobs
 from backfuture_core.portfolio.notices import Shown, notices, oldest_fetch
 from backfuture_core.portfolio.results import Portfolio
 from backfuture_core.portfolio.rows import (
@@ -48,9 +50,12 @@ def portfolio_view(
     connections: Sequence[Connection],
     entries: Sequence[Fetched[Portfolio]],
     account_ids: Mapping[int, str] | None = None,
+    waiting: Collection[int] = (),
+    polling: bool = False,
 ) -> PortfolioView:
-    """The view of `connections`; with `account_ids` (from their tests), connections on one
-    exchange account add to the total, the assets and the positions once."""
+    """The view of what has arrived (connections in `waiting`, by id, have not answered yet);
+    with `account_ids` (from their tests), connections on one exchange account add to the
+    total, the assets and the positions once."""
     pairs = list(zip(connections, entries, strict=True))
     fetched = {c.id for c, e in pairs if e.value is not None}
     accounts = group_accounts(connections, account_ids or {}, fetched=fetched)
@@ -59,6 +64,7 @@ def portfolio_view(
     for conn, entry in pairs:
         p = entry.value
         state = "stale" if entry.stale else ("failed" if p is None else "fresh")
+        state = "waiting" if conn.id in waiting else state
         totals.append(
             {
                 "connection_id": conn.id,
@@ -78,6 +84,8 @@ def portfolio_view(
         total_usdt=float(sum(p.total_usdt for p in values)),
         futures=any(c.market.has_futures for c in connections),
         accounts=accounts,
+        waiting=tuple(c.name for c in connections if c.id in waiting),
+        polling=polling,
     )
 
 
@@ -88,16 +96,26 @@ def refresh_balances(
     cache: ResultCache,
     *,
     force: bool = False,
+    deadline_s: float = EXCHANGE_DEADLINE_S,
+    wait: Wait = Wait.ALL,
 ) -> PortfolioView:
     """The balances view of `connections`: fetched again where the session's copy is older
-    than the TTL (or `force`), the last good data kept (stale) where a refresh fails."""
+    than the TTL (or `force`), the last good data kept (stale) where a refresh fails or does
+    not answer within `deadline_s`. The fetch runs in the background (`background.py`):
+    `wait` says how long to wait for it; what has not arrived is `waiting`."""
     by_id = {c.id: c for c in connections}
-    entries = cache.refresh(
+    done = refresh_in_background(
+        db,
+        cache,
         [c.id for c in connections],
-        lambda ids: fetch_portfolios(db, vault, [by_id[i] for i in ids]),
+        lambda ids: portfolio_jobs(db, vault, [by_id[i] for i in ids], deadline_s=deadline_s),
+        deadline_s=deadline_s,
         force=force,
+        wait=wait,
     )
-    return portfolio_view(connections, entries, latest_account_ids(db))
+    return portfolio_view(
+        connections, done.entries, latest_account_ids(db), done.waiting, done.polling
+    )
 
 
 def balance_table(

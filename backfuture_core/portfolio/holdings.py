@@ -19,9 +19,10 @@ from sqlite_utils import Database
 
 from backfuture_core.errors import BackfutureError
 from backfuture_core.exchanges.base import FUTURES, SPOT, ExchangeAdapter
+from backfuture_core.exchanges.runner import Job
 from backfuture_core.market_data.markets import cache_source
 from backfuture_core.models import Connection
-from backfuture_core.portfolio.fetch import fetch_each, together
+from backfuture_core.portfolio.fetch import Finish, prepare, run_now, together
 from backfuture_core.portfolio.history import save_snapshot
 from backfuture_core.portfolio.markets import load_markets, market_symbols, markets_of
 from backfuture_core.portfolio.results import Portfolio
@@ -29,9 +30,12 @@ from backfuture_core.portfolio.rows import (
     BALANCE_COLUMNS,
     POSITION_COLUMNS,
     balance_rows,
+    mapping,
     position_rows,
+    records,
     tag_rows,
     to_frame,
+    wrong_shape,
 )
 from backfuture_core.portfolio.valuation import (
     Tickers,
@@ -69,10 +73,10 @@ async def fetch_holdings(adapter: ExchangeAdapter, connection: Connection) -> Ho
         jobs["futures"] = adapter.fetch_futures_balance()
         jobs["positions"] = adapter.call(FUTURES, "fetch_positions")
     got = dict(zip(jobs, await together(*jobs.values()), strict=True))
-    rows = balance_rows(got.get("spot") or {}, SPOT)
-    rows += balance_rows(got.get("futures") or {}, FUTURES)
+    rows = balance_rows(got.get("spot"), SPOT)
+    rows += balance_rows(got.get("futures"), FUTURES)
     balances = to_frame(tag_rows(rows, connection), BALANCE_COLUMNS)
-    positions = [p for p in got.get("positions") or [] if isinstance(p, dict)]
+    positions = [dict(p) for p in records(got.get("positions"), "positions")]
     unmarked = {
         p["symbol"] for p in positions if p.get("symbol") and not to_float(p.get("markPrice")) > 0
     }
@@ -102,7 +106,12 @@ def valued(connection: Connection, held: Holdings, spot: Tickers, futures: Ticke
 
 
 async def _tickers(adapter: ExchangeAdapter, market: str, symbols: Sequence[str]) -> dict:
-    return await adapter.call(market, "fetch_tickers", list(symbols)) if symbols else {}
+    if not symbols:
+        return {}
+    found = mapping(await adapter.call(market, "fetch_tickers", list(symbols)), "tickers")
+    if not all(isinstance(t, Mapping) for t in found.values()):
+        raise wrong_shape("tickers")
+    return dict(found)
 
 
 class TickerBatch:
@@ -157,14 +166,16 @@ class TickerBatch:
         return spot or {}, marks or {}
 
 
-def fetch_portfolios(
-    db: Database, vault: Vault, connections: Sequence[Connection]
-) -> list[Portfolio | BackfutureError]:
-    """Fetch every connection concurrently; one result or classified error per connection.
-
-    Balances of connections to the same exchange are valued from one batched ticker call.
-    Each success stores a balance snapshot. Downloaded markets are cached on disk.
-    """
+def portfolio_jobs(
+    db: Database,
+    vault: Vault,
+    connections: Sequence[Connection],
+    *,
+    deadline_s: float | None = None,
+) -> tuple[list[Job[Portfolio]], Finish[Portfolio]]:
+    """One job per connection (see `fetch.prepare`); finishing a Portfolio stores its balance
+    snapshot. Balances of connections to the same exchange are valued from one batched ticker
+    call."""
     groups: dict[str, list[int]] = {}
     for conn in connections:
         groups.setdefault(cache_source(conn), []).append(conn.id)
@@ -178,8 +189,25 @@ def fetch_portfolios(
         spot, futures = await batch(connection).prices(connection, adapter, held)
         return valued(connection, held, spot, futures)
 
-    outcomes = fetch_each(db, vault, connections, work, finished=lambda c: batch(c).leave(c.id))
-    for outcome in outcomes:
-        if isinstance(outcome, Portfolio):
-            save_snapshot(db, outcome)
-    return outcomes
+    def snapshot(db: Database, connection: Connection, portfolio: Portfolio) -> Portfolio:
+        save_snapshot(db, portfolio)
+        return portfolio
+
+    return prepare(
+        db, vault, connections, work, finished=lambda c: batch(c).leave(c.id),
+        deadline_s=deadline_s, after=snapshot,
+    )  # fmt: skip
+
+
+def fetch_portfolios(
+    db: Database,
+    vault: Vault,
+    connections: Sequence[Connection],
+    *,
+    deadline_s: float | None = None,
+) -> list[Portfolio | BackfutureError]:
+    """Fetch every connection concurrently; one result or classified error per connection.
+
+    Each success stores a balance snapshot. Downloaded markets are cached on disk.
+    """
+    return run_now(db, portfolio_jobs(db, vault, connections, deadline_s=deadline_s))

@@ -5,7 +5,7 @@ show at all (the error)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from backfuture_core.errors import page_message
 from backfuture_core.models import Connection
@@ -54,7 +54,15 @@ class Shown:
 
     fetched_at: float | None  # the oldest data shown
     notices: tuple[Notice, ...]
+    # connections (names) whose answer has not come yet; whether the page should look again
+    waiting: tuple[str, ...] = field(default=(), kw_only=True)
+    polling: bool = field(default=False, kw_only=True)
 
     @property
     def last_updated(self) -> str:
         return freshness_text(self.fetched_at)
+
+    @property
+    def waiting_text(self) -> str:
+        """ "Waiting for an answer from: A, B." (plain text: names are user text), or ""."""
+        return f"Waiting for an answer from: {', '.join(self.waiting)}." if self.waiting else ""

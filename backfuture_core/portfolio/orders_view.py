@@ -5,19 +5,23 @@ exchange answers per symbol), the filters, and the price candles its chart draws
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlite_utils import Database
 
+from backfuture_core.config import EXCHANGE_DEADLINE_S
 from backfuture_core.errors import BackfutureError
 from backfuture_core.exchanges.base import SPOT
 from backfuture_core.exchanges.registry import adapter_class
+from backfuture_core.exchanges.runner import Job
 from backfuture_core.market_data.candles import fetch_candles_sync
 from backfuture_core.models import Connection
-from backfuture_core.portfolio.activity import KINDS, fetch_activity, merge_activity
+from backfuture_core.portfolio.activity import KINDS, activity_jobs, fetch_activity, merge_activity
+from backfuture_core.portfolio.background import Wait, refresh_in_background
+from backfuture_core.portfolio.fetch import Finish
 from backfuture_core.portfolio.markets import markets_of
 from backfuture_core.portfolio.notices import Shown, notices, oldest_fetch
 from backfuture_core.portfolio.results import Activity
@@ -44,10 +48,16 @@ class ActivityView(Shown):
 
 
 def activity_view(
-    connections: Sequence[Connection], entries: Sequence[Fetched[Activity]]
+    connections: Sequence[Connection],
+    entries: Sequence[Fetched[Activity]],
+    waiting: Collection[int] = (),
+    polling: bool = False,
 ) -> ActivityView:
+    """The view of what has arrived; connections in `waiting` (ids) have not answered yet."""
     values = [e.value for e in entries if e.value is not None]
     return ActivityView(
+        waiting=tuple(c.name for c in connections if c.id in waiting),
+        polling=polling,
         fetched_at=oldest_fetch(entries),
         notices=tuple(notices(connections, entries)),
         orders=newest_first(concat_frames([a.orders for a in values], ORDER_COLUMNS)),
@@ -74,10 +84,12 @@ def refresh_orders(
     days: int,
     pair: str | None = None,
     force: bool = False,
+    deadline_s: float = EXCHANGE_DEADLINE_S,
+    wait: Wait = Wait.ALL,
 ) -> ActivityView:
     """The orders view over the last `days`: cached per (connection, days) for the TTL; a
     chosen `pair` that a per-symbol exchange was not asked about is asked for on its own
-    and joined in."""
+    and joined in. The refresh runs in the background as on Balances (`refresh_balances`)."""
     by_key = {(c.id, days): c for c in connections}
     keys = list(by_key)
     fresh = [k for k in keys if not cache.due(k, force=force)]
@@ -91,20 +103,23 @@ def refresh_orders(
     for (since, until), group in periods.items():
         added = fetch_activity(
             db, vault, [by_key[k] for k in group], since_ms=since, until_ms=until,
-            pairs=[pair] if pair else [], only_pairs=True,
+            pairs=[pair] if pair else [], only_pairs=True, deadline_s=deadline_s,
         )  # fmt: skip
         for key, outcome in zip(group, added, strict=True):
             cache.amend(key, outcome, merge_activity)
 
-    def fetch(due: list[ActivityKey]) -> list[Activity | BackfutureError]:
+    def start(due: list[Any]) -> tuple[list[Job[Activity]], Finish[Activity]]:
         now = int(time.time() * 1000)
-        return fetch_activity(
+        return activity_jobs(
             db, vault, [by_key[k] for k in due], since_ms=now - days * DAY_MS, until_ms=now,
-            pairs=[pair] if pair else [],
+            pairs=[pair] if pair else [], deadline_s=deadline_s,
         )  # fmt: skip
 
-    entries = cache.refresh(keys, fetch, force=force)
-    return activity_view(connections, entries)
+    done = refresh_in_background(
+        db, cache, keys, start, deadline_s=deadline_s, force=force, wait=wait
+    )
+    waiting = {key[0] for key in done.waiting if isinstance(key, tuple)}
+    return activity_view(connections, done.entries, waiting, done.polling)
 
 
 def filter_orders(
@@ -152,6 +167,7 @@ def refresh_candles(
     cache: ResultCache,
     *,
     force: bool = False,
+    deadline_s: float | None = None,
 ) -> Fetched[pd.DataFrame]:
     """Spot candles of `pair` over the period through the one candle pipeline (disk-cached),
     from the first connection with activity in the pair; kept per session like the views."""
@@ -165,8 +181,9 @@ def refresh_candles(
         try:
             creds = load_credentials(db, vault, conn.id)
             frame = fetch_candles_sync(
-                db, conn, creds, symbol, timeframe, until - days * DAY_MS, until, market=SPOT
-            )
+                db, conn, creds, symbol, timeframe, until - days * DAY_MS, until, market=SPOT,
+                deadline_s=deadline_s,
+            )  # fmt: skip
         except BackfutureError as exc:
             return [exc]
         return [frame]

@@ -1,5 +1,6 @@
 """Exchange answers as rows and frames: balances, positions, orders and fills parsed from ccxt
-structures, and the stable columns of every portfolio frame (empty frames keep them)."""
+structures (their shape checked: a wrong one is a classified `wrong_address` error), and the
+stable columns of every portfolio frame (empty frames keep them)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from backfuture_core.errors import ExchangeError
 from backfuture_core.models import Connection
 from backfuture_core.values import parse_symbol, to_float
 
@@ -98,14 +100,44 @@ def unique_activity(
     return newest_first(orders), newest_first(trades)
 
 
+# --- The shape of an answer --------------------------------------------------------------------
+
+
+def wrong_shape(what: str) -> ExchangeError:
+    """An answer of the wrong shape: something answered, but not as the exchange's API does."""
+    return ExchangeError("wrong_address", f"The {what} answer has the wrong shape.")
+
+
+def mapping(value: Any, what: str) -> Mapping[str, Any]:
+    """`value` if it is an object (None: empty), else a classified `wrong_shape` error."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise wrong_shape(what)
+    return value
+
+
+def records(value: Any, what: str) -> list[Mapping[str, Any]]:
+    """`value` if it is a list of objects (None: empty), else a classified `wrong_shape` error."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise wrong_shape(what)
+    found = list(value)
+    if not all(isinstance(item, Mapping) for item in found):
+        raise wrong_shape(what)
+    return found
+
+
 # --- Balances and positions --------------------------------------------------------------------
 
 
-def balance_rows(balance: Mapping[str, Any], market: str) -> list[dict[str, Any]]:
+def balance_rows(balance: Any, market: str) -> list[dict[str, Any]]:
     """(market, asset, free, used, total) rows from a ccxt balance; all-zero assets left out."""
-    totals = balance.get("total") or {}
-    free = balance.get("free") or {}
-    used = balance.get("used") or {}
+    balance = mapping(balance, f"{market} balance")
+    totals = mapping(balance.get("total"), f"{market} balance")
+    free = mapping(balance.get("free"), f"{market} balance")
+    used = mapping(balance.get("used"), f"{market} balance")
     rows = []
     for asset in sorted(set(totals) | set(free) | set(used)):
         f, u, t = to_float(free.get(asset)), to_float(used.get(asset)), to_float(totals.get(asset))
@@ -128,7 +160,7 @@ def liquidation_distance_pct(side: str, mark: float, liquidation: float) -> floa
 
 
 def position_rows(
-    positions: Iterable[Mapping[str, Any]],
+    positions: Any,
     marks: Mapping[str, float],
     markets: Mapping[str, Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
@@ -136,7 +168,7 @@ def position_rows(
     exchange leaves them out (MEXC), from `marks` (symbol -> mark price); notional is always
     size x mark."""
     rows = []
-    for p in positions:
+    for p in records(positions, "positions"):
         contracts = abs(to_float(p.get("contracts")))
         if math.isnan(contracts) or contracts == 0:
             continue
@@ -190,10 +222,10 @@ def _common(record: Mapping[str, Any], market: str) -> dict[str, Any]:
     }
 
 
-def order_rows(orders: Iterable[Mapping[str, Any]], market: str) -> list[dict[str, Any]]:
+def order_rows(orders: Any, market: str) -> list[dict[str, Any]]:
     """ORDER_COLUMNS rows (untagged) from ccxt orders."""
     rows = []
-    for o in orders:
+    for o in records(orders, f"{market} orders"):
         rows.append(
             {
                 **_common(o, market),
@@ -210,11 +242,11 @@ def order_rows(orders: Iterable[Mapping[str, Any]], market: str) -> list[dict[st
     return rows
 
 
-def trade_rows(trades: Iterable[Mapping[str, Any]], market: str) -> list[dict[str, Any]]:
+def trade_rows(trades: Any, market: str) -> list[dict[str, Any]]:
     """TRADE_COLUMNS rows (untagged) from ccxt trades (fills)."""
     rows = []
-    for t in trades:
-        fee = t.get("fee") or {}
+    for t in records(trades, f"{market} fills"):
+        fee = mapping(t.get("fee"), f"{market} fills")
         rows.append(
             {
                 **_common(t, market),

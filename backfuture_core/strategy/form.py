@@ -7,12 +7,13 @@ Pure: `FormState` works on any mutable mapping (the page passes Streamlit's sess
 from __future__ import annotations
 
 import math
-from collections.abc import Container, MutableMapping
+from collections.abc import Container, Mapping, MutableMapping
 from dataclasses import replace
 from typing import Any
 
 from sqlite_utils import Database
 
+from backfuture_core.diagnostics.reports import latest_report
 from backfuture_core.errors import NotFound
 from backfuture_core.market_data.pairs import (
     market_options,
@@ -20,7 +21,7 @@ from backfuture_core.market_data.pairs import (
     quote_of,
     usable_groups,
 )
-from backfuture_core.models import Connection
+from backfuture_core.models import Connection, Status
 from backfuture_core.strategy.params import PARAMETER_BY_NAME, PARAMETERS, Parameter, StrategyParams
 from backfuture_core.strategy.presets import apply_preset, matching_preset
 from backfuture_core.strategy.saved import (
@@ -70,6 +71,23 @@ def for_market(params: StrategyParams, market: str) -> StrategyParams:
     pairs = tuple(pair_for_market(p, market) for p in params.pairs)
     moved = replace(params, market=market, pairs=pairs)
     return moved if moved.is_futures else replace(moved, leverage=1)
+
+
+PASSED = (Status.ONLINE, Status.WARNING)
+
+
+def opening_connection(db: Database, connections: Mapping[int, Connection]) -> int:
+    """The connection the page opens on: the first whose last connection test passed, else
+    the first not known to fail (untested), else the first."""
+    statuses = {}
+    for conn_id in connections:
+        report = latest_report(db, conn_id)
+        statuses[conn_id] = report.status if report is not None else Status.UNTESTED
+    for wanted in (PASSED, (Status.UNTESTED,)):
+        found = next((i for i, status in statuses.items() if status in wanted), None)
+        if found is not None:
+            return found
+    return next(iter(connections))
 
 
 def default_params(connection: Connection) -> StrategyParams:
@@ -160,11 +178,13 @@ class FormState:
             self.set(name, value)
         self.state.pop(self.key("quote"), None)
 
-    def prepare(self) -> Connection:
-        """Before drawing: pick the active connection, restore values of widgets that were not
-        drawn in the last run, and keep the market within what the connection offers."""
+    def prepare(self, opening: int | None = None) -> Connection:
+        """Before drawing: pick the active connection (`opening` at first, see
+        `opening_connection`), restore values of widgets that were not drawn in the last run,
+        and keep the market within what the connection offers."""
         if self.get("active") not in self.connections:
-            self.set("active", next(iter(self.connections)))
+            first = opening if opening in self.connections else next(iter(self.connections))
+            self.set("active", first)
             self.set("loaded", None)
         if self.get("connection") not in self.connections:
             self.set("connection", self.active)

@@ -60,14 +60,16 @@ def backtest_pair_sync(
     days: int,
     timeframe: str,
     initial_balance: float,
+    deadline_s: float | None = None,
 ) -> BacktestRun:
     """Fetch the last `days` of candles of `pair` and replay them with and without Recovery
     Mode. Raises ExchangeError (candles) or ValidationError (settings, no candles)."""
     step = timeframe_ms(timeframe)
     end = now_ms() // step * step  # the last complete candle
     frame = fetch_candles_sync(
-        db, connection, credentials, candle_symbol(pair), timeframe, end - days * DAY_MS, end
-    )
+        db, connection, credentials, candle_symbol(pair), timeframe, end - days * DAY_MS, end,
+        deadline_s=deadline_s,
+    )  # fmt: skip
     with_recovery, without = compare_recovery(params, frame, initial_balance=initial_balance)
     return BacktestRun(pair, frame, with_recovery, without)
 

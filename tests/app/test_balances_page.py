@@ -10,10 +10,10 @@ import pytest
 from backfuture_core.sandbox import demo_keys, shared_sandbox
 from tests.app import portfolio_fixtures as shared
 from tests.app.conftest import open_page
-from tests.app.portfolio_fixtures import KUCOIN, MEXC_MAIN, WRONG_IP
+from tests.app.portfolio_fixtures import KUCOIN, MEXC_MAIN, NOT_ANSWERING, WRONG_IP
 
 K = "balances."
-ids = shared.ids  # the demo connections by name
+ids, dead_url, malformed = shared.ids, shared.dead_url, shared.malformed
 
 
 def open_on(app, connection_id: int | None = None):
@@ -123,3 +123,33 @@ def test_a_failed_refresh_keeps_the_data_on_screen_marked_stale(app, ids):
     assert any("Showing stale data" in w and "Exchange unavailable" in w for w in warnings)
     assert f"{KUCOIN} (stale)" in [t.value for t in at.text]
     assert table(at).equals(before)
+
+
+# --- One failure never breaks the rest -------------------------------------------------------
+
+
+def test_a_dead_exchange_never_holds_the_healthy_connections(app, ids, db, vault, dead_url):
+    # An exchange dies while the page is in use: on Refresh, the first paint already shows the
+    # healthy connections; the dead one is not waited for beyond the deadline, and is then
+    # marked with its category.
+    at = open_on(app)
+    shared.add_user_connection(db, vault, MEXC_MAIN, shared.DEAD, dead_url)
+    at = shared.with_deadline(at, 3.0).button(key=K + "refresh").click().run()
+    assert {KUCOIN, MEXC_MAIN} <= set(table(at)["connection"])
+    texts = [t.value for t in at.text]
+    assert f"{shared.DEAD} (waiting for an answer)" in texts or shared.DEAD in texts
+    at = shared.settled(at)
+    assert not at.exception
+    assert not shared.waiting(at)
+    assert {KUCOIN, MEXC_MAIN} <= set(table(at)["connection"])
+    assert shared.DEAD not in set(table(at)["connection"])
+    assert shared.DEAD in [t.value for t in at.text]  # its notice, by its name
+    assert any(e.value.startswith(NOT_ANSWERING) for e in at.error)
+
+
+def test_a_malformed_answer_stays_on_its_own_connection(app, malformed):
+    at = open_on(app)
+    assert not at.exception
+    assert {KUCOIN, MEXC_MAIN} <= set(table(at)["connection"])
+    assert "Broken" in [t.value for t in at.text]
+    assert "Broken" not in set(table(at)["connection"])

@@ -6,10 +6,10 @@ import pandas as pd
 
 from backfuture_core.sandbox import shared_sandbox
 from tests.app import portfolio_fixtures as shared
-from tests.app.portfolio_fixtures import KUCOIN, MEXC_MAIN, WRONG_IP
+from tests.app.portfolio_fixtures import KUCOIN, MEXC_MAIN, NOT_ANSWERING, WRONG_IP
 
 K = "orders."
-ids = shared.ids  # the demo connections by name
+ids, dead_url, malformed = shared.ids, shared.dead_url, shared.malformed  # fixtures
 
 
 def open_on(app, connection_id: int | None = None):
@@ -99,3 +99,32 @@ def test_a_longer_period_shows_more_history(app, ids):
     month = tables(at)["history"]
     assert len(month) > week
     assert month["time"].min() < month["time"].max() - pd.Timedelta(days=20)
+
+
+# --- One failure never breaks the rest -------------------------------------------------------
+
+
+def shown_connections(at) -> set[str]:
+    found = tables(at)
+    return set(found["history"]["connection"]) | set(found["fills"]["connection"])
+
+
+def test_a_dead_exchange_never_holds_the_healthy_connections(app, ids, db, vault, dead_url):
+    at = open_on(app)
+    shared.add_user_connection(db, vault, MEXC_MAIN, shared.DEAD, dead_url)
+    at = shared.with_deadline(at, 3.0).button(key=K + "refresh").click().run()
+    assert not at.exception
+    assert MEXC_MAIN in shown_connections(at)  # the first paint already has it
+    at = shared.settled(at)
+    assert not shared.waiting(at)
+    assert MEXC_MAIN in shown_connections(at)
+    assert shared.DEAD in [t.value for t in at.text]  # its notice, by its name
+    assert any(e.value.startswith(NOT_ANSWERING) for e in at.error)
+
+
+def test_a_malformed_answer_stays_on_its_own_connection(app, malformed):
+    at = open_on(app)
+    assert not at.exception
+    assert MEXC_MAIN in shown_connections(at)
+    assert "Broken" in [t.value for t in at.text]
+    assert "Broken" not in shown_connections(at)

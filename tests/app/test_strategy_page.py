@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from backfuture_core.demo import resolved
@@ -223,3 +225,26 @@ def test_readiness_follows_the_connection_test(page, settings):
     assert "✓ **Trade permission**" in lines
     assert "✓ **Withdrawal disabled**" in lines
     assert not at.exception
+
+
+def test_the_page_opens_on_a_connection_whose_last_test_passed(app, settings):
+    # The first connection's last test failed (its exchange could not be reached); another
+    # one's passed: the page opens on that one and asks nothing of the failing exchange.
+    at = app.button(key="overview.start_demo").click().run()
+    db = open_db(settings.db_path)
+    try:
+        vault = open_vault(db, settings)
+        for name in (KUCOIN, MEXC_MAIN):
+            (conn,) = resolved([find_connection(db, name)])
+            if name == KUCOIN:
+                conn = replace(conn, api_base_url="http://127.0.0.1:9")  # nothing listens
+            save_report(
+                db, conn.id, run_connection_test(conn, load_credentials(db, vault, conn.id))
+            )
+    finally:
+        db.close()
+    at = open_page(at, "strategy")
+    assert not at.exception
+    box = at.selectbox(key=K + "connection")
+    assert box.options[box.index] == MEXC_MAIN
+    assert not any(w.value.startswith("Could not") for w in at.warning)

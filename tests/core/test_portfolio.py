@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import socket
 import time
 import urllib.request
 
@@ -17,8 +18,10 @@ from backfuture_core.exchanges.mexc import swap_balance
 from backfuture_core.exchanges.paging import Paging
 from backfuture_core.market_data import markets as market_cache
 from backfuture_core.portfolio.activity import fetch_activity
+from backfuture_core.portfolio.background import Wait
 from backfuture_core.portfolio.balances_view import balance_table, refresh_balances
 from backfuture_core.portfolio.export import csv_bytes
+from backfuture_core.portfolio.fetch import fetch_each
 from backfuture_core.portfolio.history import latest_values, value_history
 from backfuture_core.portfolio.holdings import fetch_portfolios
 from backfuture_core.portfolio.orders_view import filter_orders, refresh_orders
@@ -31,6 +34,8 @@ from backfuture_core.portfolio.rows import (
     TABLE_COLUMNS,
     balance_rows,
     liquidation_distance_pct,
+    order_rows,
+    position_rows,
 )
 from backfuture_core.portfolio.valuation import (
     NO_PRICE,
@@ -617,3 +622,63 @@ def test_filters_and_csv_export():
     assert "'=HYPERLINK(1)" in text
     assert "'-B" in text
     assert ",-1.5" in text  # numbers are left alone
+
+
+# --- One failure never breaks the rest ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("parse", "answer"),
+    [
+        (lambda a: balance_rows(a, "futures"), "not a balance"),
+        (lambda a: balance_rows(a, "futures"), {"total": "USDT 5"}),
+        (lambda a: order_rows(a, "spot"), "not a list"),
+        (lambda a: order_rows(a, "spot"), [{"id": "1"}, "not an order"]),
+        (lambda a: position_rows(a, {}, {}), {"symbol": "BTC/USDT:USDT"}),
+    ],
+)
+def test_an_answer_of_the_wrong_shape_is_a_classified_error(parse, answer):
+    with pytest.raises(ExchangeError) as raised:
+        parse(answer)
+    assert raised.value.category.id == "wrong_address"
+
+
+def test_an_unexpected_error_stays_on_its_own_connection(db, vault, sb, markets):
+    broken = connect(db, vault, sb, KEYS[MEXC_MAIN], name="Broken")
+    healthy = connect(db, vault, sb, KEYS[KUCOIN_MAIN])
+
+    async def work(adapter, connection):
+        if connection.id == broken.id:
+            return {}.get("info").get("data")  # a parser bug: AttributeError on None
+        return connection.name
+
+    found = fetch_each(db, vault, [broken, healthy], work)
+    assert found[1] == healthy.name
+    assert isinstance(found[0], ExchangeError)
+    assert found[0].category.id == "unknown"
+
+
+def test_a_dead_exchange_is_marked_at_the_deadline_and_the_others_are_shown(db, vault, sb, markets):
+    with socket.socket() as listener:  # accepts, never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        dead_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        key = KEYS[MEXC_MAIN]
+        dead = add_connection(
+            db, vault, ConnectionForm(exchange=key.exchange, name="Dead", api_key=key.api_key,
+                                      secret=key.secret, market=key.market, api_base_url=dead_url),
+        )  # fmt: skip
+        healthy = connect(db, vault, sb, KEYS[KUCOIN_MAIN])
+        cache = ResultCache({}, "balances")
+        first = refresh_balances(
+            db, vault, [dead, healthy], cache, deadline_s=0.5, wait=Wait.SETTLE
+        )
+        assert set(first.balances["connection"]) == {healthy.name}
+        later = refresh_balances(
+            db, vault, [dead, healthy], cache, deadline_s=0.5, wait=Wait.SETTLE
+        )
+        assert later.waiting == ()
+        (notice,) = later.notices
+        assert notice.connection == "Dead"
+        assert cache.get(dead.id).error_category in ("network_unreachable", "exchange_unavailable")
+        assert set(later.balances["connection"]) == {healthy.name}
