@@ -82,6 +82,7 @@ class BinanceAdapter(ExchangeAdapter):
         types = ["linear"] if ccxt_id == "binanceusdm" else ["spot"]
         return {
             "fetchCurrencies": False,  # sapi capital/config/getall: a signed call never needed
+            "fetchMargins": False,  # sapi margin pair lists: two signed calls never needed
             "fetchMarkets": {"types": types},
             "fetchOpenOrders": {"warnWithoutSymbol": False},
             "warnOnFetchOpenOrdersWithoutSymbol": False,

@@ -96,7 +96,6 @@ class BybitAdapter(ExchangeAdapter):
         return {
             "fetchCurrencies": False,  # asset/coin/query-info: signed, never needed
             "fetchMarkets": {"types": ["spot", "linear"]},
-            "defaultType": "spot",
         }
 
     def prepare_client(self, client: Client) -> None:
@@ -178,3 +177,10 @@ class BybitAdapter(ExchangeAdapter):
 
     async def futures_balance(self) -> Any:
         return await self._wallet_balance()
+
+    async def fetch_futures_balance(self) -> dict:
+        """The Unified wallet holds spot and derivatives together: a connection that shows it
+        as its spot balance lists it once, not again as futures."""
+        if self.connection.market.has_spot:
+            return {"free": {}, "used": {}, "total": {}}
+        return await super().fetch_futures_balance()
