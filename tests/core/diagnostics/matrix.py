@@ -3,6 +3,8 @@ by some fields), a market, an optional fault, and the expected status, category 
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import os
 import subprocess
@@ -11,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backfuture_core.diagnostics.run import run_async
 from backfuture_core.models import CHECK_IDS, CheckState, Status
 from backfuture_core.sandbox import DemoKey, Sandbox
 from tests.core.diagnostics import scenarios as sc
+from tests.core.fake_timing import FakeTiming
 
 ROOT = Path(__file__).resolve().parents[3]
 UNREACHABLE = "http://127.0.0.1:9"
@@ -45,6 +49,32 @@ def run_scenario(sb: Sandbox, template: DemoKey, s: Scenario) -> Any:
         sb.set_fault(kind, key=None if kind == "clock_skew" else key.api_key, **params)
     creds = sc.credentials_for(key, **s.wrong)
     return sc.run_test(sb, key, s.market, creds)
+
+
+def check_scenario(sb: Sandbox, template: DemoKey, s: Scenario) -> None:
+    """Run one scenario and assert its status, category and every check's state."""
+    report = run_scenario(sb, template, s)
+    assert report.status == s.status
+    assert report.error_category == s.category
+    assert {c.id: c.state for c in report.checks} == expected_states(s.states)
+
+
+def check_never_green(sb: Sandbox, template: DemoKey, fault: str | None) -> None:
+    """A malformed answer (fault "malformed_json") or an unreachable address (fault None)
+    fails the test and confirms nothing it could not read."""
+    key = sc.fresh_key(sb, template)
+    conn = sc.connection_for(sb, key)
+    if fault is None:
+        conn = dataclasses.replace(conn, api_base_url=UNREACHABLE)
+    else:
+        sb.set_fault(fault, key=key.api_key)
+    report = asyncio.run(run_async(conn, sc.credentials_for(key), timing=FakeTiming()))
+    assert report.status == Status.FAILED
+    assert sc.states(report)["key_valid"] != sc.PASS
+    assert sc.states(report)["withdrawal_disabled"] == sc.UNKNOWN
+    if fault is None:
+        assert report.error_category in {"network_unreachable", "exchange_unavailable"}
+        assert not any(state == sc.PASS for state in sc.states(report).values())
 
 
 def run_cli(

@@ -8,24 +8,19 @@ them apart."""
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 from collections import Counter
 
 import pytest
 
-from backfuture_core.diagnostics.run import run_async
 from backfuture_core.models import Status
 from tests.core.diagnostics import scenarios as sc
 from tests.core.diagnostics.matrix import (
-    UNREACHABLE,
     Scenario,
+    check_never_green,
+    check_scenario,
     cli_report,
-    expected_states,
     run_cli,
-    run_scenario,
 )
-from tests.core.fake_timing import FakeTiming
 
 MAIN = sc.KEYS["Binance Spot Main"]
 FUTURES = ("enableReading", "enableSpotAndMarginTrading", "enableFutures")
@@ -56,10 +51,7 @@ MATRIX = [
 
 @pytest.mark.parametrize("s", MATRIX, ids=[s.name for s in MATRIX])
 def test_matrix(sb, s):
-    report = run_scenario(sb, MAIN, s)
-    assert report.status == s.status
-    assert report.error_category == s.category
-    assert {c.id: c.state for c in report.checks} == expected_states(s.states)
+    check_scenario(sb, MAIN, s)
 
 
 def test_unknown_key_says_binance_does_not_tell_key_ip_and_permission_apart(sb):
@@ -81,28 +73,9 @@ def test_futures_refusal_after_a_readable_key_is_a_missing_permission(sb):
     assert "lacks the permission" in report.check("read").detail
 
 
-def test_malformed_answer_is_never_green(sb):
-    key = sc.fresh_key(sb, MAIN)
-    sb.set_fault("malformed_json", key=key.api_key)
-    report = sc.run_test(sb, key)
-    assert report.status == Status.FAILED
-    assert sc.states(report)["key_valid"] != sc.PASS
-    assert sc.states(report)["withdrawal_disabled"] == sc.UNKNOWN
-
-
-def test_unreachable_address_is_never_green(sb):
-    key = sc.fresh_key(sb, MAIN)
-    conn = sc.connection_for(sb, key)
-    report = asyncio.run(
-        run_async(
-            dataclasses.replace(conn, api_base_url=UNREACHABLE),
-            sc.credentials_for(key),
-            timing=FakeTiming(),
-        )
-    )
-    assert report.status == Status.FAILED
-    assert report.error_category in {"network_unreachable", "exchange_unavailable"}
-    assert not any(s == sc.PASS for s in sc.states(report).values())
+@pytest.mark.parametrize("fault", ["malformed_json", None], ids=["malformed", "unreachable"])
+def test_malformed_or_unreachable_is_never_green(sb, fault):
+    check_never_green(sb, MAIN, fault)
 
 
 @pytest.mark.parametrize("market", ["spot", "futures", "both"])

@@ -6,24 +6,19 @@ for none), the key's expiry and the account; one Unified wallet answers spot and
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 from collections import Counter
 
 import pytest
 
-from backfuture_core.diagnostics.run import run_async
 from backfuture_core.models import Status
 from tests.core.diagnostics import scenarios as sc
 from tests.core.diagnostics.matrix import (
-    UNREACHABLE,
     Scenario,
+    check_never_green,
+    check_scenario,
     cli_report,
-    expected_states,
     run_cli,
-    run_scenario,
 )
-from tests.core.fake_timing import FakeTiming
 
 MAIN = sc.KEYS["Bybit Unified Futures"]
 SPOT_ONLY = ("Spot:SpotTrade", "Wallet:AccountTransfer")
@@ -51,10 +46,7 @@ MATRIX = [
 
 @pytest.mark.parametrize("s", MATRIX, ids=[s.name for s in MATRIX])
 def test_matrix(sb, s):
-    report = run_scenario(sb, MAIN, s)
-    assert report.status == s.status
-    assert report.error_category == s.category
-    assert {c.id: c.state for c in report.checks} == expected_states(s.states)
+    check_scenario(sb, MAIN, s)
 
 
 def test_an_unbound_key_shows_its_expiry(sb):
@@ -72,22 +64,9 @@ def test_account_under_review_is_not_a_key_problem(sb):
     assert "Compliance" in report.check("read").detail
 
 
-def test_malformed_answer_is_never_green(sb):
-    key = sc.fresh_key(sb, MAIN)
-    sb.set_fault("malformed_json", key=key.api_key)
-    report = sc.run_test(sb, key)
-    assert report.status == Status.FAILED
-    assert sc.states(report)["key_valid"] != sc.PASS
-    assert sc.states(report)["withdrawal_disabled"] == sc.UNKNOWN
-
-
-def test_unreachable_address_is_never_green(sb):
-    key = sc.fresh_key(sb, MAIN)
-    conn = dataclasses.replace(sc.connection_for(sb, key), api_base_url=UNREACHABLE)
-    report = asyncio.run(run_async(conn, sc.credentials_for(key), timing=FakeTiming()))
-    assert report.status == Status.FAILED
-    assert report.error_category in {"network_unreachable", "exchange_unavailable"}
-    assert not any(s == sc.PASS for s in sc.states(report).values())
+@pytest.mark.parametrize("fault", ["malformed_json", None], ids=["malformed", "unreachable"])
+def test_malformed_or_unreachable_is_never_green(sb, fault):
+    check_never_green(sb, MAIN, fault)
 
 
 @pytest.mark.parametrize("market", ["spot", "futures", "both"])
