@@ -23,6 +23,8 @@ DEMO_LABELS = (
     "MEXC No IP Restriction (demo)",
     "MEXC Withdrawal Enabled (demo)",
     "MEXC Wrong IP (demo)",
+    "Binance Spot Main (demo)",
+    "Bybit Unified Futures (demo)",
 )
 
 

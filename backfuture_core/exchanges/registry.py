@@ -41,6 +41,12 @@ SUPPORTED: dict[str, ExchangeInfo] = {info.id: info for info in (
     ExchangeInfo(id="kucoin", name="KuCoin", spot_ccxt_id="kucoin", futures_ccxt_id="kucoinfutures",
                  api_page="https://www.kucoin.com/account/api", sandbox_dialect="kucoin",
                  adapter="backfuture_core.exchanges.kucoin:KucoinAdapter", requires_passphrase=True),
+    ExchangeInfo(id="binance", name="Binance", spot_ccxt_id="binance", futures_ccxt_id="binanceusdm",
+                 api_page="https://www.binance.com/en/my/settings/api-management",
+                 sandbox_dialect="binance", adapter="backfuture_core.exchanges.binance:BinanceAdapter"),
+    ExchangeInfo(id="bybit", name="Bybit", spot_ccxt_id="bybit", futures_ccxt_id="bybit",
+                 api_page="https://www.bybit.com/app/user/api-management", sandbox_dialect="bybit",
+                 adapter="backfuture_core.exchanges.bybit:BybitAdapter"),
 )}
 # fmt: on
 

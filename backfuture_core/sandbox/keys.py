@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-EXCHANGES = ("mexc", "kucoin")
+EXCHANGES = ("mexc", "kucoin", "binance", "bybit")
 MARKETS = ("spot", "futures", "both")
 ACCOUNTS = ("main", "futures", "empty", "zero")
 LOOPBACK = "127.0.0.1"
@@ -17,6 +17,11 @@ DOCUMENTATION_IP = "203.0.113.7"  # TEST-NET-3: never a real client address
 
 MEXC_SPOT_TRADE = ("SPOT_ACCOUNT_READ", "SPOT_DEAL_READ", "SPOT_DEAL_WRITE")
 MEXC_CONTRACT = ("CONTRACT_ACCOUNT_READ", "CONTRACT_DEAL_READ", "CONTRACT_DEAL_WRITE")
+# Binance apiRestrictions flags the key has (every other flag is false).
+BINANCE_TRADE = ("enableReading", "enableSpotAndMarginTrading")
+# Bybit query-api permissions as "Group:Token" ("ReadOnly": readOnly = 1).
+BYBIT_TRADE = ("Spot:SpotTrade", "ContractTrade:Order", "ContractTrade:Position",
+               "Derivatives:DerivativesTrade", "Wallet:AccountTransfer")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -106,5 +111,15 @@ def demo_keys() -> list[DemoKey]:
             "demo-kucoin-wrong-ip-secret-not-real", "demo-passphrase-4", kucoin_perms,
             (DOCUMENTATION_IP,), "spot", "main",
             "Bound to another IP: refused with 400006 (IP not allowed).",
+        ),
+        DemoKey(
+            "Binance Spot Main (demo)", "binance", "bnDEMO0SPOTMAIN0000000000000000000000001",
+            "demo-binance-spot-main-secret-not-real", None, BINANCE_TRADE, (LOOPBACK,),
+            "spot", "main", "Healthy spot key restricted to this machine: online.",
+        ),
+        DemoKey(
+            "Bybit Unified Futures (demo)", "bybit", "bybitDEMO0UTA00001",
+            "demo-bybit-unified-secret-not-real", None, BYBIT_TRADE, (LOOPBACK,),
+            "both", "futures", "Unified account, spot and futures with positions: online.",
         ),
     ]  # fmt: skip

@@ -70,6 +70,8 @@ ASSETS: dict[str, Asset] = {
         Asset("TRX", "TRON", 0.121, 0.9, 6),
         Asset("MX", "MX Token", 3.05, 1.3, 8),
         Asset("KCS", "KuCoin Token", 9.6, 1.1, 8),
+        Asset("BNB", "BNB", 585.0, 1.0, 8),
+        Asset("MNT", "Mantle", 0.82, 1.4, 8),
         # Held in the demo balances but listed on no market anywhere: valuation must cope.
         Asset("ZZZ", "Zeta Zero (delisted)", 0.0, 0.0, 4),
     )
@@ -92,6 +94,8 @@ _COMMON_PAIRS = (
 SPOT_PAIRS: dict[str, tuple[Pair, ...]] = {
     "mexc": (*_COMMON_PAIRS[:5], Pair("MX", "USDT", 4, 2, 8e6), *_COMMON_PAIRS[5:]),
     "kucoin": (*_COMMON_PAIRS[:5], Pair("KCS", "USDT", 3, 4, 6e6), *_COMMON_PAIRS[5:]),
+    "binance": (*_COMMON_PAIRS[:5], Pair("BNB", "USDT", 2, 3, 80e6), *_COMMON_PAIRS[5:]),
+    "bybit": (*_COMMON_PAIRS[:5], Pair("MNT", "USDT", 4, 2, 9e6), *_COMMON_PAIRS[5:]),
 }
 
 PERPETUALS: tuple[Perpetual, ...] = (

@@ -96,11 +96,19 @@ class RecordIds:
         client_id = f"{client[:8]}-{client[8:12]}-{client[12:16]}-{client[16:20]}-{client[20:]}"
         if self.exchange == "mexc":
             return f"C02__{4 * 10**20 + t_ms * 10**6 + seq % 10**6:021d}", client_id
+        if self.exchange == "binance":  # a growing integer per symbol; clientOrderId 22+ chars
+            return str(t_ms // 10 + seq % 10), "web_" + client[:28]
+        if self.exchange == "bybit":  # a 19-digit number (spot) and an orderLinkId
+            return str(10**18 + (t_ms * 1000 + seq % 1000) % (9 * 10**18)), client[:32]
         return f"{t_ms // 1000:08x}{seq:08x}{rnd & 0xFFFFFFFF:08x}", client_id
 
     def trade_id(self, salt: int) -> str:
         if self.exchange == "kucoin":
             return str(10**15 + self.number(salt, "trade") % (9 * 10**15))
+        if self.exchange == "binance":
+            return str(10**8 + self.number(salt, "trade") % (9 * 10**8))
+        if self.exchange == "bybit":
+            return str(2 * 10**18 + self.number(salt, "trade") % (10**18))
         return f"{self.number(salt, 'trade'):016x}{self.number(salt, 'trade2'):016x}"
 
     def position_id(self, opened_ms: int) -> str:

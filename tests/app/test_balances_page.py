@@ -59,11 +59,10 @@ def test_all_connections_show_totals_assets_charts_and_positions(app, ids):
     assert zzz["value"].isna().all()
     total = float(metrics(at)["Total value (USDT)"].replace(",", ""))
     assert total == pytest.approx(assets["value"].sum(), rel=1e-6)
-    assert positions(at)["symbol"].tolist() == [
-        "BTC/USDT:USDT",
-        "ETH/USDT:USDT",
-        "SOL/USDT:USDT",
-    ]
+    # KuCoin's and Bybit's demo futures accounts hold the same three positions.
+    assert (
+        positions(at)["symbol"].tolist() == ["BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT"] * 2
+    )
     assert len(at.get("plotly_chart")) == 3  # allocation, value history, unrealised PnL
 
 

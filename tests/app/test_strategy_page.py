@@ -33,7 +33,10 @@ SLIDERS = [
 def page(app):
     at = app.button(key="overview.start_demo").click().run()
     assert not at.exception
-    return open_page(at, "strategy")
+    at = open_page(at, "strategy")
+    box = at.selectbox(key=K + "connection")
+    assert box.options[box.index] == box.options[0]  # the page opens on the first connection
+    return choose_connection(at, KUCOIN)  # the demo's futures connection
 
 
 def choose_connection(at, label):

@@ -154,7 +154,7 @@ def test_a_missing_key_variable_is_bad_usage(sandbox, env):
 
 
 def test_an_unknown_exchange_is_bad_usage(env):
-    result = cli(env, "test", "--exchange", "binance", **key_env(KEYS["MEXC Spot Main"]))
+    result = cli(env, "test", "--exchange", "gate", **key_env(KEYS["MEXC Spot Main"]))
     assert result.returncode == 2
     assert "--exchange" in result.stderr
     assert "MEXC" in result.stderr  # the supported exchanges are named

@@ -64,7 +64,7 @@ BAD_INPUTS = [
     ({"api_base_url": "https://api mexc.com"}, "API base URL", "full URL"),
     ({"proxy": "not a url"}, "Proxy", "full URL"),
     ({"proxy": "socks9://x"}, "Proxy", "full URL"),
-    ({"exchange": "binance"}, "Exchange", "supported exchange"),
+    ({"exchange": "gate"}, "Exchange", "supported exchange"),
     ({"exchange": ""}, "Exchange", "supported exchange"),
     ({"exchange": "MEXC'; DROP TABLE connections;--"}, "Exchange", "supported exchange"),
     ({"market": "margin"}, "Market", "Spot, Futures"),

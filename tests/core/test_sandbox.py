@@ -14,6 +14,7 @@ import ccxt.async_support as ccxt
 import pytest
 
 from backfuture_core.sandbox import DemoKey, Sandbox, demo_keys, shared_sandbox
+from backfuture_core.sandbox.keys import EXCHANGES
 
 KEYS = {k.label.removesuffix(" (demo)"): k for k in demo_keys()}
 DAY_MS = 86_400_000
@@ -100,7 +101,7 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
 def test_demo_keys_are_deterministic_and_hide_secrets() -> None:
     keys = demo_keys()
     assert keys == demo_keys()
-    assert {k.exchange for k in keys} == {"mexc", "kucoin"}
+    assert {k.exchange for k in keys} == set(EXCHANGES)
     assert len({k.api_key for k in keys}) == len(keys)
     for key in keys:
         assert key.secret not in repr(key)

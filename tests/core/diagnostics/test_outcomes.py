@@ -185,7 +185,7 @@ def test_run_and_run_many_from_synchronous_code(sb):
 
 
 def test_a_test_that_cannot_start_is_a_failed_report():
-    conn = Connection(1, "Elsewhere", "binance", Market.SPOT, "…abcd")
+    conn = Connection(1, "Elsewhere", "gate", Market.SPOT, "…abcd")
     creds = Credentials(Secret("k" * 16), Secret("s" * 16))
     report = run(conn, creds)
     assert report.status == Status.FAILED
