@@ -41,10 +41,16 @@ SUPPORTED: dict[str, ExchangeInfo] = {info.id: info for info in (
     ExchangeInfo(id="kucoin", name="KuCoin", spot_ccxt_id="kucoin", futures_ccxt_id="kucoinfutures",
                  api_page="https://www.kucoin.com/account/api", sandbox_dialect="kucoin",
                  adapter="backfuture_core.exchanges.kucoin:KucoinAdapter", requires_passphrase=True),
+    ExchangeInfo(id="okx", name="OKX", spot_ccxt_id="okx", futures_ccxt_id="okx",
+                 api_page="https://www.okx.com/account/my-api", sandbox_dialect="okx",
+                 adapter="backfuture_core.exchanges.okx:OkxAdapter", requires_passphrase=True),
+    ExchangeInfo(id="bitget", name="Bitget", spot_ccxt_id="bitget", futures_ccxt_id="bitget",
+                 api_page="https://www.bitget.com/account/newapi", sandbox_dialect="bitget",
+                 adapter="backfuture_core.exchanges.bitget:BitgetAdapter", requires_passphrase=True),
 )}
 # fmt: on
 
-ROADMAP = ("Binance", "OKX", "Bitget", "Gate.io", "HTX", "BingX", "Coinbase", "Bybit")
+ROADMAP = ("Binance", "Gate.io", "HTX", "BingX", "Coinbase", "Bybit")
 
 
 def get_exchange(exchange_id: str) -> ExchangeInfo:

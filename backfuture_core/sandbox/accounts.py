@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from backfuture_core.sandbox.world import World
 
 HISTORY_ACCOUNTS = ("main", "futures")
+NATIVE_TOKENS = {"mexc": "MX", "kucoin": "KCS", "okx": "OKB", "bitget": "BGB"}
 # (base, quote, side, price / market price, amount, filled, age in days)
 OpenOrderPlan = list[tuple[str, str, str, float, float, float, float]]
 
@@ -62,7 +63,7 @@ class Account:
     # ----------------------------------------------------------------- construction
     @property
     def _native(self) -> str:
-        return "MX" if self.exchange == "mexc" else "KCS"
+        return NATIVE_TOKENS[self.exchange]
 
     def _build(self) -> None:
         native = self._native

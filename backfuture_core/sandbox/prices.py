@@ -70,6 +70,8 @@ ASSETS: dict[str, Asset] = {
         Asset("TRX", "TRON", 0.121, 0.9, 6),
         Asset("MX", "MX Token", 3.05, 1.3, 8),
         Asset("KCS", "KuCoin Token", 9.6, 1.1, 8),
+        Asset("OKB", "OKB", 48.5, 1.2, 8),
+        Asset("BGB", "Bitget Token", 1.12, 1.2, 8),
         # Held in the demo balances but listed on no market anywhere: valuation must cope.
         Asset("ZZZ", "Zeta Zero (delisted)", 0.0, 0.0, 4),
     )
@@ -92,6 +94,8 @@ _COMMON_PAIRS = (
 SPOT_PAIRS: dict[str, tuple[Pair, ...]] = {
     "mexc": (*_COMMON_PAIRS[:5], Pair("MX", "USDT", 4, 2, 8e6), *_COMMON_PAIRS[5:]),
     "kucoin": (*_COMMON_PAIRS[:5], Pair("KCS", "USDT", 3, 4, 6e6), *_COMMON_PAIRS[5:]),
+    "okx": (*_COMMON_PAIRS[:5], Pair("OKB", "USDT", 2, 4, 9e6), *_COMMON_PAIRS[5:]),
+    "bitget": (*_COMMON_PAIRS[:5], Pair("BGB", "USDT", 4, 2, 7e6), *_COMMON_PAIRS[5:]),
 }
 
 PERPETUALS: tuple[Perpetual, ...] = (

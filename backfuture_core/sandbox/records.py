@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from backfuture_core.sandbox.prices import hash64, text_key
 
+NUMERIC_IDS = ("okx", "bitget")
+
 
 @dataclass
 class Order:
@@ -96,10 +98,12 @@ class RecordIds:
         client_id = f"{client[:8]}-{client[8:12]}-{client[12:16]}-{client[16:20]}-{client[20:]}"
         if self.exchange == "mexc":
             return f"C02__{4 * 10**20 + t_ms * 10**6 + seq % 10**6:021d}", client_id
+        if self.exchange in NUMERIC_IDS:  # OKX, Bitget: 18-19 digit numbers
+            return str(10**18 + t_ms * 10**5 % 10**17 + seq % 10**5), client_id
         return f"{t_ms // 1000:08x}{seq:08x}{rnd & 0xFFFFFFFF:08x}", client_id
 
     def trade_id(self, salt: int) -> str:
-        if self.exchange == "kucoin":
+        if self.exchange in ("kucoin", *NUMERIC_IDS):
             return str(10**15 + self.number(salt, "trade") % (9 * 10**15))
         return f"{self.number(salt, 'trade'):016x}{self.number(salt, 'trade2'):016x}"
 
