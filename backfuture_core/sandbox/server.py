@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
 from backfuture_core.sandbox.dialects.base import Dialect
+from backfuture_core.sandbox.dialects.bitget import BitgetDialect
 from backfuture_core.sandbox.dialects.kucoin import KucoinDialect
 from backfuture_core.sandbox.dialects.mexc import MexcDialect
 from backfuture_core.sandbox.dialects.okx import OkxDialect
@@ -35,7 +36,7 @@ logger = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 DEFAULT_SEED = 7
 DEFAULT_TIMEOUT_SECONDS = 30.0
-DIALECTS: tuple[type[Dialect], ...] = (MexcDialect, KucoinDialect, OkxDialect)
+DIALECTS: tuple[type[Dialect], ...] = (MexcDialect, KucoinDialect, OkxDialect, BitgetDialect)
 __all__ = ["FAULT_KINDS", "RequestRecord", "Sandbox", "shared_sandbox"]
 
 
