@@ -1,0 +1,104 @@
+"""OKX's scenario matrix against the sandbox (real ccxt, real signing, real HTTP on loopback):
+every outcome of the connection test with its status, category and every check's state, the
+request budget of a test, the CLI and the account id. The tests live in `matrix.py`."""
+
+from __future__ import annotations
+
+import pytest
+
+from backfuture_core.models import Status
+from tests.core.diagnostics import scenarios as sc
+from tests.core.diagnostics.matrix import (  # noqa: F401 - collected here
+    UNREACHABLE,
+    Case,
+    Spec,
+    test_a_test_sends_exactly_the_probes_and_downloads_no_market,
+    test_cli_reports_a_healthy_key_with_exit_0,
+    test_cli_reports_a_wrong_passphrase_with_exit_1,
+    test_keys_of_one_account_report_one_account_id,
+    test_scenario_matrix,
+)
+
+F, U, W = sc.FAIL, sc.UNKNOWN, sc.WARN
+ONLINE, WARNING, UNSAFE, FAILED = Status.ONLINE, Status.WARNING, Status.UNSAFE, Status.FAILED
+NOT_PROVEN = {"key_valid": U, "read": U, "trade": U, "withdrawal_disabled": U, "ip_restricted": U}
+
+CASES = {
+    "healthy": Case(ONLINE, None, {}),
+    "no IP restriction": Case(WARNING, None, {"ip_restricted": W}, key={"ip_whitelist": ()}),
+    "withdrawal enabled": Case(
+        UNSAFE, None, {"withdrawal_disabled": F},
+        key={"permissions": ("read_only", "trade", "withdraw")},
+    ),
+    "unknown permission": Case(
+        WARNING, None, {"withdrawal_disabled": U},
+        key={"permissions": ("read_only", "trade", "transfer")},
+    ),
+    "read-only": Case(
+        FAILED, "no_trading_permission", {"trade": F}, key={"permissions": ("read_only",)}
+    ),
+    "futures on": Case(ONLINE, None, {}, futures=True, market="both"),
+    # The futures probe says futures_not_enabled (acctLv 1); the checklist reads it as not
+    # confirmed until it learns the category (issue 12): then FAILED, futures F.
+    "futures off (spot mode account)": Case(WARNING, None, {"futures": U}, market="both"),
+    "IP not allowed": Case(
+        FAILED, "ip_not_allowed", {**NOT_PROVEN, "ip_restricted": F},
+        key={"ip_whitelist": (sc.KEYS["MEXC Wrong IP"].ip_whitelist)},
+    ),
+    "unknown key": Case(
+        FAILED, "invalid_key", {**NOT_PROVEN, "key_valid": F},
+        creds={"api_key": "0d6e1f2a-ffff-4fff-8fff-ffffffffffff"},
+    ),
+    "wrong secret": Case(
+        FAILED, "invalid_key", {**NOT_PROVEN, "key_valid": F},
+        creds={"secret": "NOTTHERIGHTSECRET000000000000000"},
+    ),
+    "wrong passphrase": Case(
+        FAILED, "wrong_passphrase", {**NOT_PROVEN, "key_valid": F},
+        creds={"passphrase": "Not-The-Passphrase-9"},
+    ),
+    "clock skew": Case(
+        WARNING, None, {"clock": W}, fault=("clock_skew", {"ms": 60_000}), global_fault=True
+    ),
+    "rate limited once": Case(ONLINE, None, {}, fault=("rate_limit", {"count": 1})),
+    "rate limited": Case(
+        FAILED, "rate_limited", {**NOT_PROVEN, "key_valid": U}, fault=("rate_limit", {})
+    ),
+    "maintenance": Case(
+        FAILED, "exchange_unavailable", {**NOT_PROVEN, "reachable": F, "clock": U},
+        fault=("maintenance", {}), global_fault=True,
+    ),
+    "malformed answer": Case(
+        FAILED, "unknown", {**NOT_PROVEN, "clock": U},
+        fault=("malformed_json", {}), global_fault=True,
+    ),
+    "unreachable": Case(
+        FAILED, "exchange_unavailable", {**NOT_PROVEN, "reachable": F, "clock": U},
+        base_url=UNREACHABLE,
+    ),
+    "account restricted": Case(
+        FAILED, "account_restricted", NOT_PROVEN, key={"account": "restricted"}
+    ),
+}  # fmt: skip
+
+SPEC = Spec(
+    exchange="okx",
+    spot=sc.KEYS["OKX Spot Main"],
+    futures=sc.KEYS["OKX Futures"],
+    time_path="/api/v5/public/time",
+    key_path="/api/v5/account/config",
+    spot_path="/api/v5/account/balance",
+    futures_path="/api/v5/account/balance",
+    market_downloads=frozenset({"/api/v5/public/instruments", "/api/v5/asset/currencies"}),
+    cases=CASES,
+)
+
+
+@pytest.fixture
+def spec() -> Spec:
+    return SPEC
+
+
+@pytest.fixture(params=list(CASES))
+def case_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
