@@ -87,7 +87,9 @@ class OkxMarket:
             "maxLmtSz": "100000", "maxMktSz": "10000", "ruleType": "normal",
         }  # fmt: skip
 
-    def _ticker(self, inst_id: str, base: str, quote: str, volume_usd: float, d: int, now: int):
+    def _ticker(
+        self, inst_id: str, base: str, quote: str, volume_usd: float, d: int, now: int
+    ) -> dict:
         t = self.world.prices.ticker(base, quote, volume_usd, now)
         return {
             "instType": "SWAP" if inst_id.endswith("-SWAP") else "SPOT", "instId": inst_id,

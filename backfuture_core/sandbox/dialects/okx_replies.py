@@ -8,6 +8,8 @@ independently of backfuture_core.exchanges: never share the table with the adapt
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from backfuture_core.sandbox.messages import ErrorTable, Reply, json_reply
 
 OK = "0"
@@ -55,5 +57,5 @@ ERRORS = ErrorTable(
 )
 
 
-def ok(data: list[object]) -> Reply:
-    return json_reply({"code": OK, "msg": "", "data": data})
+def ok(data: Sequence[object]) -> Reply:
+    return json_reply({"code": OK, "msg": "", "data": list(data)})

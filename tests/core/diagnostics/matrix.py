@@ -53,7 +53,7 @@ class Spec:
 
 
 def expected(case: Case) -> dict[str, CheckState]:
-    base = {i: sc.PASS for i in CHECK_IDS}
+    base = dict.fromkeys(CHECK_IDS, sc.PASS)
     if case.market == "spot":
         base["futures"] = sc.SKIPPED
     return {**base, **case.states}
@@ -143,4 +143,5 @@ def test_keys_of_one_account_report_one_account_id(sb, spec):
     same = [sc.fresh_key(sb, spec.spot), sc.fresh_key(sb, spec.spot, ip_whitelist=())]
     other = sc.fresh_key(sb, spec.futures)
     ids = [asyncio.run(account_id(k)) for k in (*same, other)]
-    assert ids[0] and ids[0] == ids[1] != ids[2]
+    assert ids[0]
+    assert ids[0] == ids[1] != ids[2]
