@@ -21,6 +21,8 @@ DEMO_LABELS = (
     "MEXC No IP Restriction (demo)",
     "MEXC Withdrawal Enabled (demo)",
     "MEXC Wrong IP (demo)",
+    "OKX Spot Main (demo)",
+    "Bitget Spot Main (demo)",
 )
 
 

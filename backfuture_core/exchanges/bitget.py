@@ -79,27 +79,33 @@ def parse_key_info(data: dict) -> KeyInfo:
     )
 
 
+_SWAP = {"type": "swap", "productType": "USDT-FUTURES"}
+# 100 rows a call, history within 90 days behind an `idLessThan` cursor. ccxt's paginate
+# follows the cursor on spot but drops the `type` of a futures listing without a symbol (it
+# then lists spot), so futures listings are single calls. Windows of 7 days keep a spot call
+# under Bitget's 100 rows for any account that does not trade all day; fills need a symbol.
 _PAGING = {
-    # Spot: 100 rows a call within 90 days, `idLessThan` cursor (ccxt's paginate follows it).
-    SPOT: (("open", "fetch_open_orders", 100, None), ("orders", "fetch_closed_orders", 100, 90),
-           ("trades", "fetch_my_trades", 100, 90)),
-    # USDT-M futures: 100 rows a call, history within 90 days.
-    FUTURES: (("open", "fetch_open_orders", 100, None), ("orders", "fetch_closed_orders", 100, 90),
-              ("trades", "fetch_my_trades", 100, 90)),
-}  # fmt: skip
+    (market, kind): Paging(
+        method,
+        None,
+        None if kind == "open" else 7 * DAY_MS,
+        per_symbol=kind == "trades",
+        params=extra,
+    )
+    for market, extra in ((SPOT, {"paginate": True}), (FUTURES, _SWAP))
+    for kind, method in (
+        ("open", "fetch_open_orders"),
+        ("orders", "fetch_closed_orders"),
+        ("trades", "fetch_my_trades"),
+    )
+}
 
 
 class BitgetAdapter(ExchangeAdapter):
     exchange_id = "bitget"
     ERROR_CODES: ClassVar[dict[str, str]] = BITGET_ERROR_CODES
     CANDLES_PER_CALL: ClassVar[int] = 1000  # spot and mix candles: at most 1000 a call
-    PAGING: ClassVar[dict[tuple[str, str], Paging]] = {
-        (market, kind): Paging(
-            method, None, days * DAY_MS if days else None, params={"paginate": True}
-        )
-        for market, plans in _PAGING.items()
-        for kind, method, _limit, days in plans
-    }
+    PAGING: ClassVar[dict[tuple[str, str], Paging]] = _PAGING
 
     def client_options(self, ccxt_id: str) -> dict[str, Any]:
         return {

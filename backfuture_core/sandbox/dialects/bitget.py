@@ -55,6 +55,7 @@ class BitgetDialect(Dialect):
             "/api/v2/spot/market/candles": market.candles,
             "/api/v2/mix/market/contracts": market.contracts,
             "/api/v2/mix/market/tickers": market.mix_tickers,
+            "/api/v2/margin/currencies": market.margin_currencies,
         }
         private = {
             "/api/v2/spot/account/info": (account.info, SPOT_READ),
@@ -64,6 +65,10 @@ class BitgetDialect(Dialect):
             "/api/v2/spot/trade/fills": (account.fills, SPOT_READ),
             "/api/v2/mix/account/accounts": (account.mix_accounts, FUTURES_READ),
             "/api/v2/mix/position/all-position": (account.positions, FUTURES_READ),
+            "/api/v2/mix/order/orders-pending": (account.no_mix_orders, FUTURES_READ),
+            "/api/v2/mix/order/orders-history": (account.no_mix_orders, FUTURES_READ),
+            "/api/v2/mix/order/fills": (account.no_mix_fills, FUTURES_READ),
+            "/api/v2/mix/order/fill-history": (account.no_mix_fills, FUTURES_READ),
         }
         self.routes = {("GET", p): Public(h) for p, h in public.items()}
         self.routes.update({("GET", p): Private(h, SIGNED, g) for p, (h, g) in private.items()})

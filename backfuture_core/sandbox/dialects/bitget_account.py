@@ -177,3 +177,10 @@ class BitgetAccount:
         rows = account.trades(base, quote, start, end)
         rows.sort(key=lambda t: t.time_ms, reverse=True)
         return self._page([self._trade_body(account.uid, t) for t in rows], req, "tradeId")
+
+    def no_mix_orders(self, req: Request, key: DemoKey) -> Reply:
+        """Futures orders: the demo world trades futures through no order."""
+        return ok({"entrustedList": None, "endId": None}, req)
+
+    def no_mix_fills(self, req: Request, key: DemoKey) -> Reply:
+        return ok({"fillList": None, "endId": None}, req)

@@ -88,6 +88,9 @@ class BitgetMarket:
             req,
         )  # fmt: skip
 
+    def margin_currencies(self, req: Request) -> Reply:
+        return ok([], req)  # no margin trading in the demo world
+
     def _ticker(self, symbol: str, base: str, volume_usd: float, d: int, now: int) -> dict:
         quote = "USDC" if symbol.endswith("USDC") else "BTC" if symbol.endswith("BTC") else "USDT"
         t = self.world.prices.ticker(base, quote, volume_usd, now)
