@@ -17,6 +17,7 @@ from typing import Any
 from backfuture_core.diagnostics.run import run_async
 from backfuture_core.models import CHECK_IDS, CheckState, Status
 from backfuture_core.sandbox import DemoKey, Sandbox
+from backfuture_core.sandbox.keys import DOCUMENTATION_IP
 from tests.core.diagnostics import scenarios as sc
 from tests.core.fake_timing import FakeTiming
 
@@ -50,6 +51,75 @@ class Spec:
     futures_path: str
     market_downloads: frozenset[str]
     cases: dict[str, Case]
+
+
+F, U, W = sc.FAIL, sc.UNKNOWN, sc.WARN
+ONLINE, WARNING, UNSAFE, FAILED = Status.ONLINE, Status.WARNING, Status.UNSAFE, Status.FAILED
+NOT_PROVEN = {"key_valid": U, "read": U, "trade": U, "withdrawal_disabled": U, "ip_restricted": U}
+
+
+def standard_cases(
+    *,
+    withdraw: tuple[str, ...],
+    unknown_token: tuple[str, ...],
+    read_only: tuple[str, ...],
+    futures_off: tuple[str, Case],
+    unknown_key: str,
+) -> dict[str, Case]:
+    """The matrix every exchange answers, from its permission tokens (a key that withdraws,
+    one with a token the adapter does not know, a read-only one), its way of refusing futures
+    and an API key of its shape that it does not know."""
+    return {
+        "healthy": Case(ONLINE, None, {}),
+        "no IP restriction": Case(WARNING, None, {"ip_restricted": W}, key={"ip_whitelist": ()}),
+        "withdrawal enabled": Case(
+            UNSAFE, None, {"withdrawal_disabled": F}, key={"permissions": withdraw}
+        ),
+        "unknown permission": Case(
+            WARNING, None, {"withdrawal_disabled": U}, key={"permissions": unknown_token}
+        ),
+        "read-only": Case(
+            FAILED, "no_trading_permission", {"trade": F}, key={"permissions": read_only}
+        ),
+        "futures on": Case(ONLINE, None, {}, futures=True, market="both"),
+        futures_off[0]: futures_off[1],
+        "IP not allowed": Case(
+            FAILED, "ip_not_allowed", {**NOT_PROVEN, "ip_restricted": F},
+            key={"ip_whitelist": (DOCUMENTATION_IP,)},
+        ),
+        "unknown key": Case(
+            FAILED, "invalid_key", {**NOT_PROVEN, "key_valid": F}, creds={"api_key": unknown_key}
+        ),
+        "wrong secret": Case(
+            FAILED, "invalid_key", {**NOT_PROVEN, "key_valid": F},
+            creds={"secret": "NOT-the-right-secret-0000000000"},
+        ),
+        "wrong passphrase": Case(
+            FAILED, "wrong_passphrase", {**NOT_PROVEN, "key_valid": F},
+            creds={"passphrase": "Not-The-Passphrase-9"},
+        ),
+        "clock skew": Case(
+            WARNING, None, {"clock": W}, fault=("clock_skew", {"ms": 60_000}), global_fault=True
+        ),
+        "rate limited once": Case(ONLINE, None, {}, fault=("rate_limit", {"count": 1})),
+        "rate limited": Case(FAILED, "rate_limited", NOT_PROVEN, fault=("rate_limit", {})),
+        "maintenance": Case(
+            FAILED, "exchange_unavailable", {**NOT_PROVEN, "reachable": F, "clock": U},
+            fault=("maintenance", {}), global_fault=True,
+        ),
+        # Issue 12 turns these two into wrong_address and network_unreachable.
+        "malformed answer": Case(
+            FAILED, "unknown", {**NOT_PROVEN, "clock": U},
+            fault=("malformed_json", {}), global_fault=True,
+        ),
+        "unreachable": Case(
+            FAILED, "exchange_unavailable", {**NOT_PROVEN, "reachable": F, "clock": U},
+            base_url=UNREACHABLE,
+        ),
+        "account restricted": Case(
+            FAILED, "account_restricted", NOT_PROVEN, key={"account": "restricted"}
+        ),
+    }  # fmt: skip
 
 
 def expected(case: Case) -> dict[str, CheckState]:

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from backfuture_core.models import Status
 from tests.core.diagnostics import scenarios as sc
 from tests.core.diagnostics.matrix import (  # noqa: F401 - collected here
-    UNREACHABLE,
+    FAILED,
+    WARNING,
     Case,
+    F,
     Spec,
+    U,
+    standard_cases,
     test_a_test_sends_exactly_the_probes_and_downloads_no_market,
     test_cli_reports_a_healthy_key_with_exit_0,
     test_cli_reports_a_wrong_passphrase_with_exit_1,
@@ -19,67 +22,19 @@ from tests.core.diagnostics.matrix import (  # noqa: F401 - collected here
     test_scenario_matrix,
 )
 
-F, U, W = sc.FAIL, sc.UNKNOWN, sc.WARN
-ONLINE, WARNING, UNSAFE, FAILED = Status.ONLINE, Status.WARNING, Status.UNSAFE, Status.FAILED
-NOT_PROVEN = {"key_valid": U, "read": U, "trade": U, "withdrawal_disabled": U, "ip_restricted": U}
-
-CASES = {
-    "healthy": Case(ONLINE, None, {}),
-    "no IP restriction": Case(WARNING, None, {"ip_restricted": W}, key={"ip_whitelist": ()}),
-    "withdrawal enabled": Case(
-        UNSAFE, None, {"withdrawal_disabled": F},
-        key={"permissions": ("read_only", "trade", "withdraw")},
-    ),
-    "unknown permission": Case(
-        WARNING, None, {"withdrawal_disabled": U},
-        key={"permissions": ("read_only", "trade", "transfer")},
-    ),
-    "read-only": Case(
-        FAILED, "no_trading_permission", {"trade": F}, key={"permissions": ("read_only",)}
-    ),
-    "futures on": Case(ONLINE, None, {}, futures=True, market="both"),
+CASES = standard_cases(
+    withdraw=("read_only", "trade", "withdraw"),
+    unknown_token=("read_only", "trade", "transfer"),
+    read_only=("read_only",),
     # The futures probe says futures_not_enabled (acctLv 1); the checklist reads it as not
-    # confirmed until it learns the category (issue 12): then FAILED, futures F.
-    "futures off (spot mode account)": Case(WARNING, None, {"futures": U}, market="both"),
-    "IP not allowed": Case(
-        FAILED, "ip_not_allowed", {**NOT_PROVEN, "ip_restricted": F},
-        key={"ip_whitelist": (sc.KEYS["MEXC Wrong IP"].ip_whitelist)},
+    # confirmed until it learns that category (issue 12): then FAILED, futures F.
+    futures_off=(
+        "futures off (spot mode account)",
+        Case(WARNING, None, {"futures": U}, market="both"),
     ),
-    "unknown key": Case(
-        FAILED, "invalid_key", {**NOT_PROVEN, "key_valid": F},
-        creds={"api_key": "0d6e1f2a-ffff-4fff-8fff-ffffffffffff"},
-    ),
-    "wrong secret": Case(
-        FAILED, "invalid_key", {**NOT_PROVEN, "key_valid": F},
-        creds={"secret": "NOTTHERIGHTSECRET000000000000000"},
-    ),
-    "wrong passphrase": Case(
-        FAILED, "wrong_passphrase", {**NOT_PROVEN, "key_valid": F},
-        creds={"passphrase": "Not-The-Passphrase-9"},
-    ),
-    "clock skew": Case(
-        WARNING, None, {"clock": W}, fault=("clock_skew", {"ms": 60_000}), global_fault=True
-    ),
-    "rate limited once": Case(ONLINE, None, {}, fault=("rate_limit", {"count": 1})),
-    "rate limited": Case(
-        FAILED, "rate_limited", {**NOT_PROVEN, "key_valid": U}, fault=("rate_limit", {})
-    ),
-    "maintenance": Case(
-        FAILED, "exchange_unavailable", {**NOT_PROVEN, "reachable": F, "clock": U},
-        fault=("maintenance", {}), global_fault=True,
-    ),
-    "malformed answer": Case(
-        FAILED, "unknown", {**NOT_PROVEN, "clock": U},
-        fault=("malformed_json", {}), global_fault=True,
-    ),
-    "unreachable": Case(
-        FAILED, "exchange_unavailable", {**NOT_PROVEN, "reachable": F, "clock": U},
-        base_url=UNREACHABLE,
-    ),
-    "account restricted": Case(
-        FAILED, "account_restricted", NOT_PROVEN, key={"account": "restricted"}
-    ),
-}  # fmt: skip
+    unknown_key="0d6e1f2a-ffff-4fff-8fff-ffffffffffff",
+)
+
 
 SPEC = Spec(
     exchange="okx",
