@@ -93,9 +93,11 @@ def test_test_all_shows_every_outcome_and_the_failure_remedy(page, settings):
         NO_IP: "warning",
         WITHDRAW: "unsafe",
         WRONG_IP: "failed",
+        "OKX Spot Main (demo)": "online",
+        "Bitget Spot Main (demo)": "online",
     }
     summary = at.dataframe[0].value
-    assert len(summary) == 5
+    assert len(summary) == 7
     at = choose(at, WRONG_IP)
     lines = checklist_lines(at)
     assert lines["IP restriction"] == "failed"

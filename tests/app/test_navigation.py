@@ -52,13 +52,13 @@ def test_overview_empty_state_explains_connecting(app):
 def test_start_demo_from_overview(app):
     at = app.button(key="overview.start_demo").click().run()
     assert not at.exception
-    assert at.success[0].value.startswith("Demo started: 5 demo connections")
+    assert at.success[0].value.startswith("Demo started: 7 demo connections")
     names = at.dataframe[0].value["Connection"].tolist()
     assert "MEXC Spot Main (demo)" in names
     at = open_page(at, "settings")
     at.button(key="settings.remove_demo").click().run()
     assert not at.exception
-    assert "5 demo connections removed" in at.success[0].value
+    assert "7 demo connections removed" in at.success[0].value
 
 
 # --- Pages on their own: the run context opens lazily, the unlock gate still holds ----------

@@ -100,7 +100,7 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
 def test_demo_keys_are_deterministic_and_hide_secrets() -> None:
     keys = demo_keys()
     assert keys == demo_keys()
-    assert {k.exchange for k in keys} == {"mexc", "kucoin"}
+    assert {k.exchange for k in keys} == {"mexc", "kucoin", "okx", "bitget"}
     assert len({k.api_key for k in keys}) == len(keys)
     for key in keys:
         assert key.secret not in repr(key)
