@@ -25,6 +25,8 @@ DEMO_LABELS = (
     "MEXC Wrong IP (demo)",
     "Binance Spot Main (demo)",
     "Bybit Unified Futures (demo)",
+    "OKX Spot Main (demo)",
+    "Bitget Spot Main (demo)",
 )
 
 

@@ -47,10 +47,16 @@ SUPPORTED: dict[str, ExchangeInfo] = {info.id: info for info in (
     ExchangeInfo(id="bybit", name="Bybit", spot_ccxt_id="bybit", futures_ccxt_id="bybit",
                  api_page="https://www.bybit.com/app/user/api-management", sandbox_dialect="bybit",
                  adapter="backfuture_core.exchanges.bybit:BybitAdapter"),
+    ExchangeInfo(id="okx", name="OKX", spot_ccxt_id="okx", futures_ccxt_id="okx",
+                 api_page="https://www.okx.com/account/my-api", sandbox_dialect="okx",
+                 adapter="backfuture_core.exchanges.okx:OkxAdapter", requires_passphrase=True),
+    ExchangeInfo(id="bitget", name="Bitget", spot_ccxt_id="bitget", futures_ccxt_id="bitget",
+                 api_page="https://www.bitget.com/account/newapi", sandbox_dialect="bitget",
+                 adapter="backfuture_core.exchanges.bitget:BitgetAdapter", requires_passphrase=True),
 )}
 # fmt: on
 
-ROADMAP = ("Binance", "OKX", "Bitget", "Gate.io", "HTX", "BingX", "Coinbase", "Bybit")
+ROADMAP = ("Binance", "Gate.io", "HTX", "BingX", "Coinbase", "Bybit")
 
 
 def get_exchange(exchange_id: str) -> ExchangeInfo:

@@ -27,7 +27,14 @@ if TYPE_CHECKING:
     from backfuture_core.sandbox.world import World
 
 HISTORY_ACCOUNTS = ("main", "futures")
-NATIVE_TOKENS = {"mexc": "MX", "kucoin": "KCS", "binance": "BNB", "bybit": "MNT"}
+NATIVE_TOKENS = {
+    "mexc": "MX",
+    "kucoin": "KCS",
+    "binance": "BNB",
+    "bybit": "MNT",
+    "okx": "OKB",
+    "bitget": "BGB",
+}
 # (base, quote, side, price / market price, amount, filled, age in days)
 OpenOrderPlan = list[tuple[str, str, str, float, float, float, float]]
 

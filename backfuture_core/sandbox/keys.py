@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-EXCHANGES = ("mexc", "kucoin", "binance", "bybit")
+EXCHANGES = ("mexc", "kucoin", "binance", "bybit", "okx", "bitget")
 MARKETS = ("spot", "futures", "both")
-ACCOUNTS = ("main", "futures", "empty", "zero")
+ACCOUNTS = ("main", "futures", "empty", "zero", "restricted")
 LOOPBACK = "127.0.0.1"
 DOCUMENTATION_IP = "203.0.113.7"  # TEST-NET-3: never a real client address
 
 MEXC_SPOT_TRADE = ("SPOT_ACCOUNT_READ", "SPOT_DEAL_READ", "SPOT_DEAL_WRITE")
+PASSPHRASE_EXCHANGES = ("kucoin", "okx", "bitget")
+OKX_TRADE = ("read_only", "trade")
+BITGET_SPOT = ("stor", "stow")
+BITGET_FUTURES = ("coor", "coow", "cpor", "cpow")
 MEXC_CONTRACT = ("CONTRACT_ACCOUNT_READ", "CONTRACT_DEAL_READ", "CONTRACT_DEAL_WRITE")
 # Binance apiRestrictions flags the key has (every other flag is false).
 BINANCE_TRADE = ("enableReading", "enableSpotAndMarginTrading")
@@ -46,8 +50,8 @@ class DemoKey:
             raise ValueError(f"market must be one of {MARKETS}, not {self.market!r}")
         if self.account not in ACCOUNTS:
             raise ValueError(f"account must be one of {ACCOUNTS}, not {self.account!r}")
-        if self.exchange == "kucoin" and not self.passphrase:
-            raise ValueError("a KuCoin key needs a passphrase")
+        if self.exchange in PASSPHRASE_EXCHANGES and not self.passphrase:
+            raise ValueError(f"a {self.exchange} key needs a passphrase")
 
     def allows_ip(self, ip: str) -> bool:
         return not self.ip_whitelist or ip in self.ip_whitelist
@@ -121,5 +125,26 @@ def demo_keys() -> list[DemoKey]:
             "Bybit Unified Futures (demo)", "bybit", "bybitDEMO0UTA00001",
             "demo-bybit-unified-secret-not-real", None, BYBIT_TRADE, (LOOPBACK,),
             "both", "futures", "Unified account, spot and futures with positions: online.",
+        ),
+        DemoKey(
+            "OKX Spot Main (demo)", "okx", "0d6e1f2a-0000-4000-8000-00000000c001",
+            "DEMOOKXSPOTMAINSECRETNOTREAL0001", "Demo-Okx-Pass-1", OKX_TRADE, (LOOPBACK,),
+            "spot", "main", "Healthy spot key restricted to this machine: online.",
+        ),
+        DemoKey(
+            "OKX Futures (demo)", "okx", "0d6e1f2a-0000-4000-8000-00000000c002",
+            "DEMOOKXFUTURESSECRETNOTREAL00002", "Demo-Okx-Pass-2", OKX_TRADE, (LOOPBACK,),
+            "both", "futures", "Spot and swaps in a futures-mode account: online.",
+        ),
+        DemoKey(
+            "Bitget Spot Main (demo)", "bitget", "bg_demo0000000000000000000000b001",
+            "demo-bitget-spot-main-secret-not-real", "DemoBitgetPass1", BITGET_SPOT,
+            (LOOPBACK,), "spot", "main", "Healthy spot key restricted to this machine: online.",
+        ),
+        DemoKey(
+            "Bitget Futures (demo)", "bitget", "bg_demo0000000000000000000000b002",
+            "demo-bitget-futures-secret-not-real", "DemoBitgetPass2",
+            (*BITGET_SPOT, *BITGET_FUTURES), (LOOPBACK,), "both", "futures",
+            "Spot and USDT-M futures with open positions: online.",
         ),
     ]  # fmt: skip

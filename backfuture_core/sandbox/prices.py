@@ -72,6 +72,8 @@ ASSETS: dict[str, Asset] = {
         Asset("KCS", "KuCoin Token", 9.6, 1.1, 8),
         Asset("BNB", "BNB", 585.0, 1.0, 8),
         Asset("MNT", "Mantle", 0.82, 1.4, 8),
+        Asset("OKB", "OKB", 48.5, 1.2, 8),
+        Asset("BGB", "Bitget Token", 1.12, 1.2, 8),
         # Held in the demo balances but listed on no market anywhere: valuation must cope.
         Asset("ZZZ", "Zeta Zero (delisted)", 0.0, 0.0, 4),
     )
@@ -96,6 +98,8 @@ SPOT_PAIRS: dict[str, tuple[Pair, ...]] = {
     "kucoin": (*_COMMON_PAIRS[:5], Pair("KCS", "USDT", 3, 4, 6e6), *_COMMON_PAIRS[5:]),
     "binance": (*_COMMON_PAIRS[:5], Pair("BNB", "USDT", 2, 3, 80e6), *_COMMON_PAIRS[5:]),
     "bybit": (*_COMMON_PAIRS[:5], Pair("MNT", "USDT", 4, 2, 9e6), *_COMMON_PAIRS[5:]),
+    "okx": (*_COMMON_PAIRS[:5], Pair("OKB", "USDT", 2, 4, 9e6), *_COMMON_PAIRS[5:]),
+    "bitget": (*_COMMON_PAIRS[:5], Pair("BGB", "USDT", 4, 2, 7e6), *_COMMON_PAIRS[5:]),
 }
 
 PERPETUALS: tuple[Perpetual, ...] = (

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from backfuture_core.sandbox.prices import hash64, text_key
 
+NUMERIC_IDS = ("okx", "bitget")
+
 
 @dataclass
 class Order:
@@ -100,10 +102,12 @@ class RecordIds:
             return str(t_ms // 10 + seq % 10), "web_" + client[:28]
         if self.exchange == "bybit":  # a 19-digit number (spot) and an orderLinkId
             return str(10**18 + (t_ms * 1000 + seq % 1000) % (9 * 10**18)), client[:32]
+        if self.exchange in NUMERIC_IDS:  # OKX, Bitget: 18-19 digit numbers
+            return str(10**18 + t_ms * 10**5 % 10**17 + seq % 10**5), client_id
         return f"{t_ms // 1000:08x}{seq:08x}{rnd & 0xFFFFFFFF:08x}", client_id
 
     def trade_id(self, salt: int) -> str:
-        if self.exchange == "kucoin":
+        if self.exchange in ("kucoin", *NUMERIC_IDS):
             return str(10**15 + self.number(salt, "trade") % (9 * 10**15))
         if self.exchange == "binance":
             return str(10**8 + self.number(salt, "trade") % (9 * 10**8))

@@ -20,9 +20,11 @@ from urllib.parse import parse_qsl, unquote
 
 from backfuture_core.sandbox.dialects.base import Dialect
 from backfuture_core.sandbox.dialects.binance import BinanceDialect
+from backfuture_core.sandbox.dialects.bitget import BitgetDialect
 from backfuture_core.sandbox.dialects.bybit import BybitDialect
 from backfuture_core.sandbox.dialects.kucoin import KucoinDialect
 from backfuture_core.sandbox.dialects.mexc import MexcDialect
+from backfuture_core.sandbox.dialects.okx import OkxDialect
 from backfuture_core.sandbox.faults import FAULT_KINDS, Fault, Faults
 from backfuture_core.sandbox.keys import DemoKey, demo_keys
 from backfuture_core.sandbox.messages import ApiError, Reply, Request, nginx_reply
@@ -36,7 +38,14 @@ logger = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 DEFAULT_SEED = 7
 DEFAULT_TIMEOUT_SECONDS = 30.0
-DIALECTS: tuple[type[Dialect], ...] = (MexcDialect, KucoinDialect, BinanceDialect, BybitDialect)
+DIALECTS: tuple[type[Dialect], ...] = (
+    MexcDialect,
+    KucoinDialect,
+    BinanceDialect,
+    BybitDialect,
+    OkxDialect,
+    BitgetDialect,
+)
 __all__ = ["FAULT_KINDS", "RequestRecord", "Sandbox", "shared_sandbox"]
 
 

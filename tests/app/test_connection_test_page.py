@@ -95,6 +95,8 @@ def test_test_all_shows_every_outcome_and_the_failure_remedy(page, settings):
         WRONG_IP: "failed",
         "Binance Spot Main (demo)": "warning",  # Binance never lists the IP addresses
         "Bybit Unified Futures (demo)": "online",
+        "OKX Spot Main (demo)": "online",
+        "Bitget Spot Main (demo)": "online",
     }
     summary = at.dataframe[0].value
     assert len(summary) == 7

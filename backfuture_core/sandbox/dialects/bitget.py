@@ -1,0 +1,112 @@
+"""The Bitget dialect: routes, signing and fault replies of Bitget's v2 REST API (spot and
+USDT-M futures, "mix").
+
+Written from Bitget's API documentation (reference/exchanges.md section 3.3), independently of
+backfuture_core.exchanges. Signed requests carry ``ACCESS-KEY``, ``ACCESS-PASSPHRASE`` (plain
+text), ``ACCESS-TIMESTAMP`` (milliseconds) and ``ACCESS-SIGN = base64(HMAC_SHA256(secret,
+timestamp + METHOD + requestPath[?queryString] + body))``, the query string taken decoded; a
+timestamp more than 30 seconds from the server's time is refused. A key's ``authorities`` are
+four-letter codes: "...r" read only, "...w" read and write, per business (``st`` spot trade,
+``co`` futures orders, ``cp`` futures holdings, ``ww`` withdrawal).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from backfuture_core.sandbox.dialects.base import (
+    Dialect,
+    KeyLookup,
+    Private,
+    Public,
+    hmac_b64,
+    same_signature,
+)
+from backfuture_core.sandbox.dialects.bitget_account import BitgetAccount
+from backfuture_core.sandbox.dialects.bitget_market import BitgetMarket
+from backfuture_core.sandbox.dialects.bitget_replies import ERRORS
+from backfuture_core.sandbox.keys import DemoKey
+from backfuture_core.sandbox.messages import ErrorTable, Reply, Request, parse_int
+from backfuture_core.sandbox.world import World
+
+TIMESTAMP_WINDOW = 30_000
+SIGNED = "signed"
+SPOT_READ, FUTURES_READ = "spot", "futures"
+# The authorities that open each group of endpoints (a read-write code reads too).
+GROUPS = {SPOT_READ: {"stor", "stow"}, FUTURES_READ: {"coor", "coow", "cpor", "cpow"}}
+HEADERS = (
+    ("ACCESS-KEY", "missing_key"),
+    ("ACCESS-SIGN", "missing_sign"),
+    ("ACCESS-TIMESTAMP", "missing_timestamp"),
+    ("ACCESS-PASSPHRASE", "missing_passphrase"),
+)
+
+
+class BitgetDialect(Dialect):
+    name = "bitget"
+
+    def __init__(self, world: World, keys: KeyLookup) -> None:
+        super().__init__(world, keys)
+        market, account = BitgetMarket(world), BitgetAccount(world)
+        public = {
+            "/api/v2/public/time": market.time,
+            "/api/v2/spot/public/symbols": market.symbols,
+            "/api/v2/spot/market/tickers": market.tickers,
+            "/api/v2/spot/market/candles": market.candles,
+            "/api/v2/mix/market/contracts": market.contracts,
+            "/api/v2/mix/market/tickers": market.mix_tickers,
+            "/api/v2/margin/currencies": market.margin_currencies,
+        }
+        private = {
+            "/api/v2/spot/account/info": (account.info, SPOT_READ),
+            "/api/v2/spot/account/assets": (account.assets, SPOT_READ),
+            "/api/v2/spot/trade/unfilled-orders": (account.unfilled_orders, SPOT_READ),
+            "/api/v2/spot/trade/history-orders": (account.history_orders, SPOT_READ),
+            "/api/v2/spot/trade/fills": (account.fills, SPOT_READ),
+            "/api/v2/mix/account/accounts": (account.mix_accounts, FUTURES_READ),
+            "/api/v2/mix/position/all-position": (account.positions, FUTURES_READ),
+            "/api/v2/mix/order/orders-pending": (account.no_mix_orders, FUTURES_READ),
+            "/api/v2/mix/order/orders-history": (account.no_mix_orders, FUTURES_READ),
+            "/api/v2/mix/order/fills": (account.no_mix_fills, FUTURES_READ),
+            "/api/v2/mix/order/fill-history": (account.no_mix_fills, FUTURES_READ),
+        }
+        self.routes = {("GET", p): Public(h) for p, h in public.items()}
+        self.routes.update({("GET", p): Private(h, SIGNED, g) for p, (h, g) in private.items()})
+
+    def errors_for(self, req: Request) -> ErrorTable:
+        return ERRORS
+
+    def maintenance(self, req: Request) -> Reply:
+        return ERRORS("maintenance").reply()
+
+    def api_key_of(self, req: Request) -> str | None:
+        return req.headers.get("ACCESS-KEY")
+
+    def authenticate(self, req: Request, route: Private) -> DemoKey:
+        """Bitget's order of checks: headers, timestamp, key, passphrase, signature, IP list,
+        authorities, then the account's own state."""
+        h = req.headers
+        for header, error in HEADERS:
+            if not h.get(header):
+                raise ERRORS(error)
+        timestamp = h["ACCESS-TIMESTAMP"]
+        sent = parse_int(timestamp)
+        if sent is None:
+            raise ERRORS("missing_timestamp")
+        if abs(req.now_ms - sent) > TIMESTAMP_WINDOW:
+            raise ERRORS("timestamp")
+        key = self.signing_key(
+            h["ACCESS-KEY"], ERRORS, missing="missing_key", unknown="unknown_key"
+        )
+        if not same_signature(key.passphrase or "", h["ACCESS-PASSPHRASE"]):
+            raise ERRORS("passphrase")
+        path = req.path + ("?" + unquote(req.raw_query) if req.raw_query else "")
+        expected = hmac_b64(key.secret, timestamp + req.method + path + req.body)
+        if not same_signature(expected, h["ACCESS-SIGN"]):
+            raise ERRORS("signature")
+        self.admit(key, req, None, ERRORS)
+        if route.permission and not GROUPS[route.permission] & set(key.permissions):
+            raise ERRORS("no_permission")
+        if key.account == "restricted":
+            raise ERRORS("account_restricted")
+        return key

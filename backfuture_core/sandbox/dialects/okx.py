@@ -1,0 +1,112 @@
+"""The OKX dialect: routes, signing and fault replies of OKX's v5 REST API.
+
+Written from OKX's API documentation (reference/exchanges.md section 3.2), independently of
+backfuture_core.exchanges. Signed requests carry ``OK-ACCESS-KEY``, ``OK-ACCESS-PASSPHRASE``
+(the passphrase in plain text), ``OK-ACCESS-TIMESTAMP`` (ISO 8601 with milliseconds, UTC) and
+``OK-ACCESS-SIGN = base64(HMAC_SHA256(secret, timestamp + METHOD + requestPath[?query] +
+body))``, the query exactly as sent. A timestamp more than 30 seconds from the server's time is
+refused. Every key reads; "trade" and "withdraw" are the other permissions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from backfuture_core.sandbox.dialects.base import (
+    Dialect,
+    KeyLookup,
+    Private,
+    Public,
+    hmac_b64,
+    same_signature,
+)
+from backfuture_core.sandbox.dialects.okx_account import OkxAccount
+from backfuture_core.sandbox.dialects.okx_market import OkxMarket
+from backfuture_core.sandbox.dialects.okx_replies import ERRORS
+from backfuture_core.sandbox.keys import DemoKey
+from backfuture_core.sandbox.messages import ErrorTable, Reply, Request
+from backfuture_core.sandbox.world import World
+
+TIMESTAMP_WINDOW = 30_000
+SIGNED = "signed"
+PREFIX = "/api/v5"
+HEADERS = (
+    ("OK-ACCESS-KEY", "missing_key"),
+    ("OK-ACCESS-SIGN", "missing_sign"),
+    ("OK-ACCESS-TIMESTAMP", "missing_timestamp"),
+    ("OK-ACCESS-PASSPHRASE", "missing_passphrase"),
+)
+
+
+def _iso_ms(text: str) -> int | None:
+    try:
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+class OkxDialect(Dialect):
+    name = "okx"
+
+    def __init__(self, world: World, keys: KeyLookup) -> None:
+        super().__init__(world, keys)
+        market, account = OkxMarket(world), OkxAccount(world)
+        public = {
+            "/public/time": market.time,
+            "/system/status": market.status,
+            "/public/instruments": market.instruments,
+            "/market/tickers": market.tickers,
+            "/market/ticker": market.ticker,
+            "/market/candles": market.candles,
+            "/market/history-candles": market.history_candles,
+        }
+        private = {
+            "/account/config": (account.config, None),
+            "/account/balance": (account.balance, None),
+            "/account/positions": (account.positions, None),
+            "/trade/orders-pending": (account.orders_pending, None),
+            "/trade/orders-history": (account.orders_history, None),
+            "/trade/orders-history-archive": (account.orders_history_archive, None),
+            "/trade/fills": (account.fills, None),
+            "/trade/fills-history": (account.fills_history, None),
+        }
+        self.routes = {("GET", PREFIX + p): Public(h) for p, h in public.items()}
+        self.routes.update(
+            {("GET", PREFIX + p): Private(h, SIGNED, perm) for p, (h, perm) in private.items()}
+        )
+
+    def errors_for(self, req: Request) -> ErrorTable:
+        return ERRORS
+
+    def maintenance(self, req: Request) -> Reply:
+        return ERRORS("maintenance").reply()
+
+    def api_key_of(self, req: Request) -> str | None:
+        return req.headers.get("OK-ACCESS-KEY")
+
+    def authenticate(self, req: Request, route: Private) -> DemoKey:
+        """OKX's order of checks: headers, timestamp, key, passphrase, signature, IP list,
+        permission, then the account's own state."""
+        h = req.headers
+        for header, error in HEADERS:
+            if not h.get(header):
+                raise ERRORS(error)
+        timestamp = h["OK-ACCESS-TIMESTAMP"]
+        sent = _iso_ms(timestamp)
+        if sent is None:
+            raise ERRORS("bad_timestamp")
+        if abs(req.now_ms - sent) > TIMESTAMP_WINDOW:
+            raise ERRORS("timestamp")
+        key = self.signing_key(
+            h["OK-ACCESS-KEY"], ERRORS, missing="missing_key", unknown="unknown_key"
+        )
+        if not same_signature(key.passphrase or "", h["OK-ACCESS-PASSPHRASE"]):
+            raise ERRORS("passphrase")
+        path = req.path + ("?" + req.raw_query if req.raw_query else "")
+        expected = hmac_b64(key.secret, timestamp + req.method + path + req.body)
+        if not same_signature(expected, h["OK-ACCESS-SIGN"]):
+            raise ERRORS("signature")
+        self.admit(key, req, route.permission, ERRORS)
+        if key.account == "restricted":
+            raise ERRORS("account_restricted")
+        return key
