@@ -1,7 +1,7 @@
 """Run every benchmark, or the ones named.
 
 Figures: one_connection (1), plain_ccxt (2), many_connections (3), pages (4), startup (5),
-dead_connection (6).
+dead_connection (6), exchanges (7: each exchange; 8: test all of 100).
 """
 
 from __future__ import annotations
@@ -11,7 +11,15 @@ import contextlib
 import time
 from collections.abc import Sequence
 
-from bench import dead_connection, many_connections, one_connection, pages, plain_ccxt, startup
+from bench import (
+    dead_connection,
+    exchanges,
+    many_connections,
+    one_connection,
+    pages,
+    plain_ccxt,
+    startup,
+)
 from bench.common import Ratio, SandboxProcess, add_options, report
 
 FIGURES = {
@@ -21,8 +29,14 @@ FIGURES = {
     "pages": pages,
     "startup": startup,
     "dead_connection": dead_connection,
+    "exchanges": exchanges,
 }
-ON_SANDBOX = ("one_connection", "plain_ccxt", "many_connections")  # share one sandbox process
+ON_SANDBOX = (
+    "one_connection",
+    "plain_ccxt",
+    "many_connections",
+    "exchanges",
+)  # share one sandbox process
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -47,10 +61,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         for name in chosen:
             module = FIGURES[name]
             repeat = args.repeat or module.DEFAULT_REPEAT
-            if name in ON_SANDBOX:
-                ratios.append(module.run(args.latency, repeat, sandbox))
-            else:
-                ratios += module.run(args.latency, repeat)
+            measured = (
+                module.run(args.latency, repeat, sandbox)
+                if name in ON_SANDBOX
+                else module.run(args.latency, repeat)
+            )
+            ratios += measured if isinstance(measured, list) else [measured]
     met = sum(r.ok for r in ratios)
     unmeasured = sum(bool(r.invalid) for r in ratios)
     report(
