@@ -9,7 +9,7 @@ import pytest
 from backfuture_core.diagnostics.reports import latest_report, report_json
 from backfuture_core.storage import connections as core
 from backfuture_core.storage.database import open_db
-from tests.app.conftest import open_page
+from tests.app.conftest import in_order, open_page
 
 MAIN, NO_IP, WITHDRAW, WRONG_IP, KUCOIN = (
     "MEXC Spot Main (demo)",
@@ -48,16 +48,6 @@ def checklist_lines(at) -> dict[str, str]:
             title, state = md.value.split("**")[1], md.value.split(" — ", 1)[1]
             lines[title] = state
     return lines
-
-
-def in_order(node):
-    """The page's elements from top to bottom."""
-    children = getattr(node, "children", None)
-    if children is None:
-        yield node
-        return
-    for child in children.values():
-        yield from in_order(child)
 
 
 def check_colors(at) -> dict[str, str]:
