@@ -159,7 +159,7 @@ def tested_twice(page, label):
 
 
 def test_history_names_problems_by_title_with_readable_times(page, settings):
-    at, history = tested_twice(page, WRONG_IP)
+    _, history = tested_twice(page, WRONG_IP)
     assert list(history["Problem"]) == ["IP not allowed", "IP not allowed"]
     assert list(history["Status"]) == ["🔴 Failed", "🔴 Failed"]
     for tested in history["Tested"]:
