@@ -99,7 +99,9 @@ def clean_name(label: str, what: str, name: str, *, max_len: int = NAME_MAX) -> 
     if not text:
         raise ValidationError({label: f"Enter a {what}."})
     if len(text) > max_len:
-        raise ValidationError({label: f"Use at most {max_len} characters for the {what}."})
+        raise ValidationError(
+            {label: f"The {what} is {len(text)} characters; use at most {max_len}."}
+        )
     if has_invisible(text):
         raise ValidationError(
             {label: f"The {what} contains control or invisible characters; type it again."}

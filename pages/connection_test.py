@@ -10,10 +10,19 @@ from backfuture_core.diagnostics.reports import (
 )
 from backfuture_core.diagnostics.run import failure_message
 from backfuture_core.diagnostics.saved import run_saved
-from backfuture_core.errors import NotFound
+from backfuture_core.errors import CATEGORIES, NotFound
+from backfuture_core.formatting import MISSING, format_time, title_of
 from backfuture_core.portfolio.accounts import accounts_of
 from backfuture_core.storage import connections as core
 from pages import _ui
+
+
+def problem_title(category: str | None) -> str:
+    """An error category as its title ("Exchange unavailable"); none -> an em dash."""
+    if not category:
+        return MISSING
+    return CATEGORIES[category].title if category in CATEGORIES else title_of(category)
+
 
 st.title("Connection test")
 st.caption(
@@ -64,23 +73,24 @@ if run_one or run_all:
 if st.session_state.get("test.summary"):
     latest = core.list_connections(context.db)
     accounts = accounts_of(context.db, latest)
-    counts = [
-        (label, sum(c.status == s for c in latest)) for s, (label, *_) in _ui.STATUS_BADGES.items()
-    ]
-    st.markdown("**All connections:** " + ", ".join(f"{n} {label}" for label, n in counts if n))
+    counts = [(s, sum(c.status == s for c in latest)) for s in _ui.STATUS_BADGES]
+    st.markdown(
+        "**All connections:** " + ", ".join(f"{_ui.status_cell(s)} {n}" for s, n in counts if n)
+    )
     st.dataframe(
         pd.DataFrame(
             [
                 {
                     "Connection": _ui.connection_label(c),
-                    "Status": _ui.STATUS_BADGES[c.status][0],
-                    "Account": accounts.note(c.id),
-                    "Last tested": c.last_tested_at,
+                    "Status": _ui.status_cell(c.status),
+                    "Account": accounts.note(c.id) or MISSING,
+                    "Last tested": format_time(c.last_tested_at) if c.last_tested_at else "never",
                 }
                 for c in latest
             ]
         ),
         hide_index=True,
+        column_config=_ui.connections_column_config(),
         key="test.summary_table",
     )
 
@@ -98,7 +108,8 @@ if report is None:
     st.info("Not tested yet. Press 'Test connection'.", icon=":material/info:")
     st.stop()
 _ui.status_badge(report.status)
-st.caption(f"Tested {report.tested_at} in {report.duration_ms} ms.")
+st.caption(f"Tested {format_time(report.tested_at)} in {report.duration_ms:,} ms.")
+_ui.unsafe_banner(conn)
 if why := failure_message(report):  # the test could not run: the reason, not a category
     st.error("The test could not run.", icon=":material/error:")
     st.text(why)
@@ -119,14 +130,15 @@ if len(history) > 1:
         pd.DataFrame(
             [
                 {
-                    "Tested": r.tested_at,
-                    "Status": r.status.label,
-                    "Problem": r.error_category or "",
+                    "Tested": format_time(r.tested_at, seconds=True),
+                    "Status": _ui.status_cell(r.status),
+                    "Problem": problem_title(r.error_category),
                     "Duration (ms)": r.duration_ms,
                 }
                 for r in history
             ]
         ),
         hide_index=True,
+        column_config=_ui.connections_column_config(),
         key="test.history",
     )

@@ -101,9 +101,35 @@ def delete(conn_id: int, version: int) -> None:
     )
 
 
-form_col, guide_col = st.columns([3, 2], gap="large")
-with form_col:
-    st.subheader("Add a connection")
+st.subheader("Your connections")
+conns = core.list_connections(context.db)  # read after the callbacks: a rename shows at once
+if saved_id := st.session_state.pop("add.saved", None):
+    saved = core.get_connection(context.db, saved_id)
+    st.success(
+        f"Connection saved. API Key {saved.key_hint}; the Secret Key is stored "
+        "encrypted and will not be shown again. Next: run a connection test.",
+        icon=":material/check_circle:",
+    )
+    st.page_link("pages/connection_test.py", label="Run a connection test", icon=":material/rule:")
+if flash := st.session_state.pop("manage.flash", None):
+    st.success(flash, icon=":material/check_circle:")
+if error := st.session_state.pop("manage.error", None):  # stale or deleted: our text, no name
+    st.error(error, icon=":material/error:")
+if conns:
+    accounts = accounts_of(context.db, conns).notes()
+    st.dataframe(
+        _ui.connections_frame(conns, NAMES, accounts=accounts),
+        hide_index=True,
+        column_config=_ui.connections_column_config(),
+        key="connections.table",
+    )
+    for group in shared_keys(context.db, vault):
+        st.warning(shared_key_warning(group), icon=":material/key:")
+else:
+    st.session_state.pop("manage.shown", None)
+    st.info("No connections yet. Add one with the form below.", icon=":material/info:")
+
+with st.expander("Add a connection", expanded=not conns, icon=":material/add_link:"):
     exchange = st.selectbox(
         "Exchange",
         list(NAMES),
@@ -113,9 +139,8 @@ with form_col:
     )
     needs_passphrase = SUPPORTED[exchange].requires_passphrase
     with st.form("add.form"):
-        st.text_input(
-            "Connection name", key="add.name", max_chars=64, placeholder="e.g. MEXC Spot Main"
-        )
+        # No max_chars: an over-long paste is kept and refused with its length, never cut.
+        st.text_input("Connection name", key="add.name", placeholder="e.g. MEXC Spot Main")
         st.text_input("API Key", type="password", key="add.api_key")
         st.text_input("Secret Key", type="password", key="add.secret")
         if needs_passphrase:
@@ -142,37 +167,12 @@ with form_col:
             st.text_input("Proxy", key="add.proxy", help="HTTP(S) proxy for this connection.")
         st.form_submit_button("Save connection", type="primary", on_click=save_connection)
     _ui.show_problems(st.session_state.get("add.problems", {}))
-    if saved_id := st.session_state.pop("add.saved", None):
-        saved = core.get_connection(context.db, saved_id)
-        st.success(
-            f"Connection saved. API Key {saved.key_hint}; the Secret Key is stored "
-            "encrypted and will not be shown again. Next: run a connection test.",
-            icon=":material/check_circle:",
-        )
-        st.page_link(
-            "pages/connection_test.py", label="Run a connection test", icon=":material/rule:"
-        )
-with guide_col:
+    st.divider()
     _ui.guidance()
 
-st.divider()
-st.subheader("Your connections")
-conns = core.list_connections(context.db)
-if flash := st.session_state.pop("manage.flash", None):
-    st.success(flash, icon=":material/check_circle:")
-if error := st.session_state.pop("manage.error", None):  # stale or deleted: our text, no name
-    st.error(error, icon=":material/error:")
 if not conns:
-    st.session_state.pop("manage.shown", None)
-    st.info("No connections yet. Add one with the form above.", icon=":material/info:")
     st.stop()
-accounts = accounts_of(context.db, conns).notes()
-st.dataframe(
-    _ui.connections_frame(conns, NAMES, accounts=accounts), hide_index=True, key="connections.table"
-)
-for group in shared_keys(context.db, vault):
-    st.warning(shared_key_warning(group), icon=":material/key:")
-
+st.subheader("Manage a connection")
 by_id = {c.id: c for c in conns}
 if not error and (gone := _ui.deleted_since_shown("manage.shown", by_id)):
     _ui.show_gone(gone, "Nothing was changed.")
@@ -192,7 +192,7 @@ edit_tab.caption(
 )
 with edit_tab:
     with st.form(f"edit.form.{conn.id}"):
-        st.text_input("Connection name", value=conn.name, max_chars=64, key=f"edit.name.{conn.id}")
+        st.text_input("Connection name", value=conn.name, key=f"edit.name.{conn.id}")
         st.selectbox(
             "Market",
             list(MARKETS),

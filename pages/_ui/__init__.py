@@ -2,7 +2,7 @@
 
 - run_context: settings, database and vault for one script run, and the unlock gate;
 - messages: our errors, form problems, error categories, per-connection notices;
-- status: status badges and the connection test's checklist;
+- status: status colours and icons (badges, table cells, checklist, readiness, Unsafe banner);
 - connections: connection labels, the connections table, the connection picker;
 - onboarding: the seed guide's advice and the demo's start button;
 - stale: a picked connection that another tab deleted.
@@ -11,6 +11,7 @@
 from pages._ui.connections import (
     connection_label,
     connection_notes,
+    connections_column_config,
     connections_frame,
     exchange_connections,
     portfolio_targets,
@@ -28,7 +29,16 @@ from pages._ui.run_context import (
     require_vault,
 )
 from pages._ui.stale import deleted_since_shown, remember_shown, show_gone
-from pages._ui.status import CHECK_ICONS, CHECK_WORDS, STATUS_BADGES, checklist, status_badge
+from pages._ui.status import (
+    CHECK_ICONS,
+    CHECK_WORDS,
+    STATUS_BADGES,
+    check_line,
+    checklist,
+    status_badge,
+    status_cell,
+    unsafe_banner,
+)
 
 __all__ = [
     "CHECK_ICONS",
@@ -39,10 +49,12 @@ __all__ = [
     "bootstrap",
     "callback_db",
     "callback_vault",
+    "check_line",
     "checklist",
     "close",
     "connection_label",
     "connection_notes",
+    "connections_column_config",
     "connections_frame",
     "ctx",
     "deleted_since_shown",
@@ -59,4 +71,6 @@ __all__ = [
     "show_problems",
     "start_demo_button",
     "status_badge",
+    "status_cell",
+    "unsafe_banner",
 ]

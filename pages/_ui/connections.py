@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 from sqlite_utils import Database
 from streamlit.delta_generator import DeltaGenerator
 
 from backfuture_core import demo
+from backfuture_core.formatting import format_time
 from backfuture_core.models import Connection
 from backfuture_core.portfolio.accounts import accounts_of
 from backfuture_core.security.vault import Vault
 from backfuture_core.storage.connections import list_connections
 from backfuture_core.storage.key_fingerprints import shared_key_warnings
-from pages._ui.status import STATUS_BADGES
+from pages._ui.status import status_cell
 
 COLUMNS = [
     "Connection",
@@ -52,11 +55,11 @@ def connections_frame(
             exchange_names.get(c.exchange, c.exchange),
             c.market.label,
             c.key_hint,
-            STATUS_BADGES[c.status][0],
+            status_cell(c.status),
             c.is_demo,
-            c.last_tested_at or "never",
-            c.created_at,
-            c.updated_at,
+            format_time(c.last_tested_at) if c.last_tested_at else "never",
+            format_time(c.created_at),
+            format_time(c.updated_at),
         ]
         for c in conns
     ]
@@ -68,6 +71,18 @@ def connections_frame(
             frame.columns.get_loc("Demo"), "Account", [accounts.get(c.id, "") for c in conns]
         )
     return frame
+
+
+def connections_column_config() -> dict[str, Any]:
+    """How `connections_frame`'s columns show: the status first among equals, with its legend."""
+    return {
+        "Connection": st.column_config.TextColumn("Connection", pinned=True),
+        "Status": st.column_config.TextColumn(
+            "Status",
+            help="🟢 Online · 🟠 Warning · 🔴 Unsafe or Failed · ⚪ Untested",
+        ),
+        "Value (USDT)": st.column_config.NumberColumn("Value (USDT)", format="localized"),
+    }
 
 
 def connection_notes(db: Database, vault: Vault, conn: Connection, conns: list[Connection]) -> None:

@@ -63,3 +63,13 @@ def session_state_text(at: AppTest) -> str:
     parts = [f"{key!r}: {value!r}" for key, value in at.session_state.items()]
     parts += [f"{node.id}: {node.value!r}" for node in at if isinstance(node, Widget)]
     return "\n".join(parts)
+
+
+def in_order(node):
+    """The page's elements from top to bottom (`in_order(at.main)`)."""
+    children = getattr(node, "children", None)
+    if children is None:
+        yield node
+        return
+    for child in children.values():
+        yield from in_order(child)

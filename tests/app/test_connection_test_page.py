@@ -9,7 +9,7 @@ import pytest
 from backfuture_core.diagnostics.reports import latest_report, report_json
 from backfuture_core.storage import connections as core
 from backfuture_core.storage.database import open_db
-from tests.app.conftest import open_page
+from tests.app.conftest import in_order, open_page
 
 MAIN, NO_IP, WITHDRAW, WRONG_IP, KUCOIN = (
     "MEXC Spot Main (demo)",
@@ -18,6 +18,14 @@ MAIN, NO_IP, WITHDRAW, WRONG_IP, KUCOIN = (
     "MEXC Wrong IP (demo)",
     "KuCoin Futures Conservative (demo)",
 )
+# The demo's healthy keys on the other exchanges: each is restricted to this computer and
+# allowed to read and trade (Binance says only that a restriction exists, which passes).
+HEALTHY_ELSEWHERE = {
+    "Binance Spot Main (demo)": "online",
+    "Bybit Unified Futures (demo)": "online",
+    "OKX Spot Main (demo)": "online",
+    "Bitget Spot Main (demo)": "online",
+}
 
 
 @pytest.fixture
@@ -36,10 +44,19 @@ def checklist_lines(at) -> dict[str, str]:
     """Check title -> state word, as the user reads the checklist."""
     lines = {}
     for md in at.markdown:
-        if " — " in md.value and md.value.startswith(":material/"):
+        if " — " in md.value and md.value.startswith(":") and "[:material/" in md.value:
             title, state = md.value.split("**")[1], md.value.split(" — ", 1)[1]
             lines[title] = state
     return lines
+
+
+def check_colors(at) -> dict[str, str]:
+    """Check title -> the colour its icon is drawn in (":green[...]" -> "green")."""
+    return {
+        md.value.split("**")[1]: md.value[1:].split("[", 1)[0]
+        for md in at.markdown
+        if " — " in md.value and "[:material/" in md.value
+    }
 
 
 def badges(at) -> list[str]:
@@ -80,6 +97,10 @@ def test_one_healthy_connection_goes_online_with_a_green_checklist(page, setting
     assert lines["IP restriction"] == "passed"
     assert lines["Futures permission"] == "not needed"
     assert badges(at)[:1] == ["Online"]
+    colors = check_colors(at)
+    assert colors["API Key valid"] == "green"
+    assert colors["Futures permission"] == "gray"
+    assert not any("Withdrawal is enabled" in e.value for e in at.error)
     assert statuses(settings)[MAIN] == "online"
     assert statuses(settings)[NO_IP] == "untested"  # only the chosen one was tested
 
@@ -93,33 +114,61 @@ def test_test_all_shows_every_outcome_and_the_failure_remedy(page, settings):
         NO_IP: "warning",
         WITHDRAW: "unsafe",
         WRONG_IP: "failed",
-        "Binance Spot Main (demo)": "warning",  # Binance never lists the IP addresses
-        "Bybit Unified Futures (demo)": "online",
-        "OKX Spot Main (demo)": "online",
-        "Bitget Spot Main (demo)": "online",
+        **HEALTHY_ELSEWHERE,
     }
     summary = at.dataframe[0].value
-    assert len(summary) == 7
+    assert len(summary) == 9
+    marked = dict(zip(summary["Connection"], summary["Status"], strict=True))
+    assert marked[WITHDRAW] == "🔴 Unsafe"
+    assert marked[WRONG_IP] == "🔴 Failed"
+    assert marked[NO_IP] == "🟠 Warning"
+    assert marked[MAIN] == "🟢 Online"
+    assert "None" not in summary.to_string()
     at = choose(at, WRONG_IP)
     lines = checklist_lines(at)
     assert lines["IP restriction"] == "failed"
     assert lines["Read permission"].startswith("unknown")  # not confirmed is never green
+    assert check_colors(at)["IP restriction"] == "red"
+    assert check_colors(at)["Read permission"] == "gray"
     assert any("IP not allowed" in e.value for e in at.error)
-    captions = " ".join(c.value for c in at.caption)
-    assert "Add the correct server IP to the exchange whitelist." in captions
+    advice = " ".join(m.value for m in at.markdown)  # readable text, not a small caption
+    assert "Add the correct server IP to the exchange whitelist." in advice
+    assert "whitelist" not in " ".join(c.value for c in at.caption)
     assert any("127.0.0.1" in t.value for t in at.text)  # the IP the exchange reported
+    assert not any("Withdrawal is enabled" in e.value for e in at.error)
 
     at = choose(at, WITHDRAW)
     assert checklist_lines(at)["Withdrawal disabled"] == "failed"
     assert badges(at)[:1] == ["Unsafe"]
+    banner = next(e.value for e in at.error if "Withdrawal is enabled" in e.value)
+    assert "MEXC's API management page" in banner
+    assert "disable withdrawal" in banner
+    page_text = [str(getattr(e, "value", "")) for e in in_order(at.main)]
+    banner_at = next(i for i, t in enumerate(page_text) if "Withdrawal is enabled" in t)
+    first_check = next(i for i, t in enumerate(page_text) if "**API Key valid**" in t)
+    assert banner_at < first_check  # above the checklist
 
 
-def test_history_and_download_hold_no_secret(page, settings):
-    at = choose(page, KUCOIN)
+def tested_twice(page, label):
+    """The page after testing `label` twice, and its Test history table."""
+    at = choose(page, label)
     at = at.button(key="test.run_one").click().run()
     at = at.button(key="test.run_one").click().run()
     assert not at.exception
-    history = next(d.value for d in at.dataframe if "Duration (ms)" in d.value.columns)
+    return at, next(d.value for d in at.dataframe if "Duration (ms)" in d.value.columns)
+
+
+def test_history_names_problems_by_title_with_readable_times(page, settings):
+    _, history = tested_twice(page, WRONG_IP)
+    assert list(history["Problem"]) == ["IP not allowed", "IP not allowed"]
+    assert list(history["Status"]) == ["🔴 Failed", "🔴 Failed"]
+    for tested in history["Tested"]:
+        assert "T" not in tested.split(",")[0]
+        assert "+00:00" not in tested
+
+
+def test_history_and_download_hold_no_secret(page, settings):
+    at, history = tested_twice(page, KUCOIN)
     assert len(history) == 2
     assert at.get("download_button")[0].proto.label.startswith("Download report")
     db = open_db(settings.db_path)
@@ -183,6 +232,7 @@ def test_test_all_with_a_damaged_row_names_it_and_saves_every_other_report(page,
         NO_IP: "failed",
         WITHDRAW: "unsafe",
         WRONG_IP: "failed",
+        **HEALTHY_ELSEWHERE,
     }
     for conn in core.list_connections(db):  # every report saved, the damaged one's too
         assert latest_report(db, conn.id) is not None

@@ -8,7 +8,7 @@ import pytest
 
 from backfuture_core.storage import connections as core
 from backfuture_core.storage.database import open_db
-from tests.app.conftest import open_page, rendered_text, session_state_text
+from tests.app.conftest import in_order, open_page, rendered_text, session_state_text
 
 CANARY_SECRET = "CANARYsecret7f3a9c2e1b"
 CANARY_KEY = "mx0vglCANARYkey5d8e"
@@ -64,7 +64,7 @@ def test_add_lists_masked_key_and_empties_secret_fields(page, app_env):
         "MEXC Spot Main",
         "MEXC",
         "…5d8e",
-        "Untested",
+        "⚪ Untested",
     )
     assert at.text_input(key="add.secret").value == ""
     assert at.text_input(key="add.api_key").value == ""
@@ -254,3 +254,46 @@ def test_the_managed_connection_deleted_elsewhere_is_said_by_its_name(page, app_
     assert any("deleted in another tab" in w.value for w in tab_b.warning)
     assert "MEXC Spot Main" in [t.value for t in tab_b.text]
     assert not tab_b.exception
+
+
+# --- The list first, the form in an expander, renames and long names ----------------------
+
+
+def test_the_list_comes_first_and_the_form_waits_in_an_expander(page):
+    assert page.expander[0].label == "Add a connection"
+    at = add(page)
+    assert not at.exception
+    elements = list(in_order(at.main))
+    order = [getattr(e, "key", None) or e.type for e in elements]
+    assert order.index("dataframe") < order.index("add.name")  # the list, then the form
+    guide = next(i for i, e in enumerate(elements) if e.type == "table")  # the permission table
+    assert order.index("add.name") < guide < order.index("manage.id")  # the guide below the form
+
+
+def test_a_rename_shows_at_once_in_the_manage_box(page):
+    at = add(page)
+    at.text_input(key="edit.name.1").set_value("Renamed Main")
+    at = at.button(key="FormSubmitter:edit.form.1-Save changes").click().run()
+    assert not at.exception
+    box = at.selectbox(key="manage.id")
+    assert box.options == ["Renamed Main"]
+    assert box.value == 1
+    assert at.text_input(key="edit.name.1").value == "Renamed Main"
+
+
+def test_an_over_long_name_is_kept_and_refused_with_its_length(page):
+    long_name = "N" * 200
+    at = add(page, name=long_name)
+    assert not at.exception
+    assert at.text_input(key="add.name").value == long_name  # kept, never cut or emptied
+    assert any("The connection name is 200 characters; use at most 64" in e.value for e in at.error)
+    assert not at.dataframe  # nothing was saved
+
+
+def test_an_over_long_rename_is_kept_and_refused_with_its_length(page):
+    at = add(page)
+    at.text_input(key="edit.name.1").set_value("R" * 100)
+    at = at.button(key="FormSubmitter:edit.form.1-Save changes").click().run()
+    assert any("is 100 characters; use at most 64" in e.value for e in at.error)
+    assert at.text_input(key="edit.name.1").value == "R" * 100
+    assert connections_table(at).iloc[0]["Connection"] == "MEXC Spot Main"
