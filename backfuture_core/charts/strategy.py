@@ -109,10 +109,12 @@ def ladder_figure(ladder: Ladder) -> go.Figure:
 def equity_figure(
     with_recovery: BacktestResult, without_recovery: BacktestResult | None = None
 ) -> go.Figure:
-    """Equity over time with and without Recovery Mode (same period)."""
+    """Equity over time with and without Recovery Mode (same period); one result alone is
+    drawn as "Equity"."""
     quote = with_recovery.params.quote
     fig = go.Figure()
-    curves = [("With Recovery Mode", with_recovery, COLORS["with_recovery"])]
+    first = "With Recovery Mode" if without_recovery is not None else "Equity"
+    curves = [(first, with_recovery, COLORS["with_recovery"])]
     if without_recovery is not None:
         curves.append(("Without Recovery Mode", without_recovery, COLORS["without_recovery"]))
     for name, result, color in curves:
