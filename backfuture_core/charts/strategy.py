@@ -70,7 +70,7 @@ def ladder_figure(ladder: Ladder) -> go.Figure:
     last = ladder.last_order_level
     lines = [
         ("Entry", ladder.entry_price, COLORS["entry"], "dot"),
-        ("Average if all fill", last.average_price, COLORS["average"], "dash"),
+        ("Average entry if all fill", last.average_price, COLORS["average"], "dash"),
         ("Take profit if all fill", last.take_profit_price, COLORS["take_profit"], "dash"),
     ]
     if ladder.recovery_levels:
