@@ -14,7 +14,13 @@ from backfuture_core.portfolio.balances_view import (
     refresh_balances,
 )
 from backfuture_core.portfolio.history import value_history
-from backfuture_core.portfolio.rows import POSITION_COLUMNS
+from backfuture_core.portfolio.tables import (
+    BALANCE_VIEW,
+    HELP,
+    POSITION_VIEW,
+    column_labels,
+    display_frame,
+)
 from backfuture_core.session_cache import ResultCache
 from pages import _ui
 
@@ -78,19 +84,8 @@ def render(view: PortfolioView) -> None:
 
 def assets(view: PortfolioView) -> None:
     st.subheader("Assets")
-    NUMBER = st.column_config.NumberColumn
-    st.dataframe(
-        balance_table(view.balances, hide_dust=hide_dust),
-        hide_index=True,
-        key=K + "table",
-        column_config={
-            "connection": "Connection", "market": "Market", "asset": "Asset",
-            "free": NUMBER("Free", format="%.8g"), "used": NUMBER("Used", format="%.8g"),
-            "total": NUMBER("Total", format="%.8g"), "price": NUMBER("Price (USDT)", format="%.8g"),
-            "value": NUMBER("Value (USDT)", format="%.2f"), "share": NUMBER("Share", format="%.2f%%"),
-            "priced_by": "Priced by",
-        },
-    )  # fmt: skip
+    shown = balance_table(view.balances, hide_dust=hide_dust)
+    table(display_frame(shown, BALANCE_VIEW, connections=len(targets)), K + "table")
     st.caption(
         "Stablecoins count 1 USDT; other assets use their USDT market, or their BTC market times "
         "BTC/USDT. An asset with no market shows 'no price' and is left out of the totals."
@@ -103,27 +98,17 @@ def assets(view: PortfolioView) -> None:
 
     if view.futures:
         st.subheader("Futures positions")
-        st.dataframe(
-            view.positions,
-            hide_index=True,
-            key=K + "positions",
-            column_order=[c for c in POSITION_COLUMNS if c != "connection_id"],
-            column_config={
-                "connection": "Connection", "symbol": "Contract", "side": "Side",
-                "contracts": NUMBER("Contracts", format="%.8g"), "size": NUMBER("Size", format="%.8g"),
-                "notional": NUMBER("Notional (USDT)", format="%.2f"),
-                "entry_price": NUMBER("Entry", format="%.8g"),
-                "mark_price": NUMBER("Mark", format="%.8g"),
-                "unrealized_pnl": NUMBER("Unrealised PnL", format="%.2f"),
-                "leverage": NUMBER("Leverage", format="%.2fx"),
-                "liquidation_price": NUMBER("Liquidation", format="%.8g"),
-                "liquidation_distance_pct": NUMBER("To liquidation", format="%.1f%%",
-                                                   help="How far the mark price can move against the "
-                                                   "position before liquidation."),
-                "margin_mode": "Margin mode",
-            },
-        )  # fmt: skip
+        positions = display_frame(view.positions, POSITION_VIEW, connections=len(targets))
+        table(positions, K + "positions")
         st.plotly_chart(charts.pnl_figure(view.positions), key=K + "pnl")
+
+
+def table(frame, key: str) -> None:
+    labels = column_labels(frame.columns)
+    config = {
+        c: st.column_config.TextColumn(label, help=HELP.get(c)) for c, label in labels.items()
+    }
+    st.dataframe(frame, hide_index=True, key=key, column_config=config)
 
 
 shown()

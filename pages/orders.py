@@ -3,6 +3,7 @@
 import streamlit as st
 
 from backfuture_core.charts import portfolio as charts
+from backfuture_core.formatting import format_symbol
 from backfuture_core.portfolio.background import POLL_S, Wait
 from backfuture_core.portfolio.export import csv_bytes
 from backfuture_core.portfolio.orders_view import (
@@ -16,6 +17,7 @@ from backfuture_core.portfolio.orders_view import (
     refresh_orders,
 )
 from backfuture_core.portfolio.rows import ORDER_COLUMNS, TRADE_COLUMNS
+from backfuture_core.portfolio.tables import ORDER_VIEW, TRADE_VIEW, column_labels, display_frame
 from backfuture_core.session_cache import ResultCache
 from pages import _ui
 
@@ -50,7 +52,9 @@ filters = st.columns(3)  # drawn in the full run: a choice reruns the page (a pa
 pairs = ["", *pair_options(first[0])]
 if chosen and chosen not in pairs:
     pairs.append(chosen)
-pair = filters[0].selectbox("Pair", pairs, key=K + "pair", format_func=lambda p: p or "All pairs")
+pair = filters[0].selectbox(
+    "Pair", pairs, key=K + "pair", format_func=lambda p: format_symbol(p) if p else "All pairs"
+)
 side = filters[1].selectbox(
     "Side", ["", "buy", "sell"], key=K + "side", format_func=lambda s: s.title() or "Both sides"
 )
@@ -84,35 +88,26 @@ def render(view: ActivityView, polled: bool) -> None:
     counts[1].metric("Past orders", int((~is_open).sum()))
     counts[2].metric("Fills", len(fills))
 
-    NUMBER = st.column_config.NumberColumn
-    COLUMNS = {
-        "connection": "Connection", "market": "Market", "symbol": "Pair", "side": "Side",
-        "type": "Type", "status": "Status", "price": NUMBER("Price", format="%.8g"),
-        "average": NUMBER("Average", format="%.8g"), "amount": NUMBER("Amount", format="%.8g"),
-        "filled": NUMBER("Filled", format="%.8g"), "cost": NUMBER("Cost", format="%.8g"),
-        "fee": NUMBER("Fee", format="%.8g"), "fee_currency": "Fee asset", "role": "Role",
-        "order_id": "Order id", "trade_id": "Fill id",
-        "time": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-    }  # fmt: skip
-    ORDER_VIEW = [c for c in ORDER_COLUMNS if c not in ("connection_id", "quote")]
-    TRADE_VIEW = [c for c in TRADE_COLUMNS if c not in ("connection_id", "quote")]
-
-    st.subheader("Open orders")
-    st.dataframe(orders[is_open], hide_index=True, key=K + "open", column_order=ORDER_VIEW,
-                 column_config=COLUMNS)  # fmt: skip
-    st.subheader("Order history")
-    st.dataframe(orders[~is_open], hide_index=True, key=K + "history", column_order=ORDER_VIEW,
-                 column_config=COLUMNS)  # fmt: skip
-    st.subheader("Fills")
-    st.dataframe(fills, hide_index=True, key=K + "fills", column_order=TRADE_VIEW,
-                 column_config=COLUMNS)  # fmt: skip
+    for title, rows, columns, key in (
+        ("Open orders", orders[is_open], ORDER_VIEW, "open"),
+        ("Order history", orders[~is_open], ORDER_VIEW, "history"),
+        ("Fills", fills, TRADE_VIEW, "fills"),
+    ):
+        st.subheader(title)
+        shown = display_frame(rows, columns, connections=len(targets))
+        labels = {
+            c: st.column_config.TextColumn(t) for c, t in column_labels(shown.columns).items()
+        }
+        st.dataframe(shown, hide_index=True, key=K + key, column_config=labels)
+    ORDER_CSV = [c for c in ORDER_COLUMNS if c not in ("connection_id", "quote")]
+    TRADE_CSV = [c for c in TRADE_COLUMNS if c not in ("connection_id", "quote")]
     downloads = st.columns(2)
     downloads[0].download_button(
-        "Download orders (CSV)", lambda: csv_bytes(orders[ORDER_VIEW]), file_name="orders.csv",
+        "Download orders (CSV)", lambda: csv_bytes(orders[ORDER_CSV]), file_name="orders.csv",
         mime="text/csv", key=K + "download", icon=":material/download:", on_click="ignore",
     )  # fmt: skip
     downloads[1].download_button(
-        "Download fills (CSV)", lambda: csv_bytes(fills[TRADE_VIEW]), file_name="fills.csv",
+        "Download fills (CSV)", lambda: csv_bytes(fills[TRADE_CSV]), file_name="fills.csv",
         mime="text/csv", key=K + "download_fills", icon=":material/download:", on_click="ignore",
     )  # fmt: skip
 

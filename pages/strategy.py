@@ -9,11 +9,13 @@ from backfuture_core.session_cache import ResultCache
 from backfuture_core.storage.connections import load_credentials
 from backfuture_core.strategy import checks, preview, readiness, run, saved
 from backfuture_core.strategy.form import (
+    ZERO_MEANS,
     FormState,
     number_format,
     opening_connection,
     parameter_groups,
     slider_bounds,
+    slider_help,
 )
 from backfuture_core.strategy.params import FIELD_LABELS, MARGIN_MODES, RISK_LEVELS
 from pages import _ui
@@ -90,9 +92,11 @@ with settings_col:
                 lo, hi, step = slider_bounds(spec, state[K + spec.name])
                 (st.number_input if spec.unit == "quote" else st.slider)(
                     spec.label, min_value=lo, max_value=hi, step=step, key=K + spec.name,
-                    help=spec.help, on_change=form.on_edit, format=number_format(spec),
+                    help=slider_help(spec), on_change=form.on_edit, format=number_format(spec),
                     disabled=group == "Recovery Mode" and not state[K + "recovery_enabled"],
                 )  # fmt: skip
+                if state[K + spec.name] == 0 and spec.name in ZERO_MEANS:
+                    st.caption(ZERO_MEANS[spec.name])
 params = form.params()
 form.keep_draft(params)
 balance, balance_error = exchange_data(pairs.quote_balance_sync, conn.id, market, quote)
@@ -128,8 +132,11 @@ cols = st.columns(4, vertical_alignment="bottom")
 days = cols[0].selectbox("Period", run.PERIOD_DAYS, format_func="Last {} days".format,
                         index=1, key=K + "days")  # fmt: skip
 timeframe = cols[1].selectbox("Candles", list(candles.TIMEFRAMES), index=1, key=K + "timeframe")
-state.setdefault(K + "start_balance", float(round(balance)) if balance else 1000.0)
-start = cols[2].number_input("Starting balance", min_value=1.0, step=100.0, key=K + "start_balance")
+form.follow_balance(balance)
+start = cols[2].number_input(
+    f"Starting balance ({quote})" if quote else "Starting balance", min_value=1.0, step=100.0,
+    key=K + "start_balance", help="The connection's balance; change it to try another amount.",
+)  # fmt: skip
 signature = repr((conn.id, params, pair, days, timeframe, start))
 if cols[3].button("Run backtest", key=K + "run_backtest", type="primary", disabled=not pair):
     with st.status("Fetching candles and replaying them…") as status:
@@ -150,11 +157,13 @@ if last_signature == signature and isinstance(last, ValidationError):
 elif last_signature == signature and isinstance(last, BackfutureError):
     _ui.show_error(last)
 elif last_signature == signature:
-    st.dataframe(run.comparison_frame(last), hide_index=True, height="content")
-    st.plotly_chart(
-        charts.equity_figure(last.with_recovery, last.without_recovery), key=K + "equity"
-    )
-    st.plotly_chart(charts.deals_figure(last.candles, last.with_recovery), key=K + "deals")
+    recovery = params.recovery_enabled  # the comparison only means something with it on
+    st.dataframe(preview.backtest_table(last, recovery=recovery), hide_index=True,
+                 height="content", key=K + "results")  # fmt: skip
+    shown = last.with_recovery if recovery else last.without_recovery
+    equity = charts.equity_figure(shown, last.without_recovery if recovery else None)
+    st.plotly_chart(equity, key=K + "equity")
+    st.plotly_chart(charts.deals_figure(last.candles, shown), key=K + "deals")
 elif last is not None:
     st.caption("The settings changed since the last backtest: run it again to see their results.")
 
@@ -165,8 +174,13 @@ view = readiness.readiness_view(
 )
 if view.ask_withdrawal:
     st.checkbox("I confirm withdrawal is disabled on this key", key=K + "withdrawal_confirmed")
+READINESS_ICONS = {
+    "pass": ":green[:material/check_circle:]",
+    "unknown": ":orange[:material/help:]",
+    "fail": ":red[:material/cancel:]",
+}
 for line in view.lines:
-    st.markdown(f"{'✓' if line.ok else '✗'} **{line.label}**")
+    st.markdown(f"{READINESS_ICONS[line.state]} **{line.label}**")
     if line.detail:
         st.text(line.detail)
 

@@ -7,32 +7,23 @@ an empty frame: an empty chart with a short note in the middle.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import plotly.graph_objects as go
 
 from backfuture_core.charts.theme import (
-    LEGEND_BELOW,
     NEUTRAL_COLOR,
     PRICE_COLOR,
     SIDE_COLORS,
+    calm_axis,
     empty_figure,
     layout,
 )
+from backfuture_core.formatting import format_share
 from backfuture_core.portfolio.balances_view import allocation
 from backfuture_core.portfolio.valuation import STABLECOINS
 
 STATUS_SYMBOLS = {"open": "circle-open", "closed": "circle", "canceled": "x-thin-open"}
 OTHERS_SHARE = 0.01  # assets under 1 % of the total are grouped as "Others" in the donut
-
-
-def _layout(fig: go.Figure, title: str, **extra: Any) -> go.Figure:
-    return layout(fig, title, legend=LEGEND_BELOW, **extra)
-
-
-def _empty(title: str, note: str) -> go.Figure:
-    return empty_figure(title, note, legend=LEGEND_BELOW)
 
 
 def _side_color(side: object) -> str:
@@ -46,25 +37,28 @@ def allocation_figure(balances: pd.DataFrame) -> go.Figure:
     by_asset = allocation(balances)
     total = float(by_asset["value"].sum()) if len(by_asset) else 0.0
     if total <= 0:
-        return _empty(title, "No priced balances to show.")
+        return empty_figure(title, "No priced balances to show.")
     small = by_asset["value"] < total * OTHERS_SHARE
     if small.sum() > 1:
         others = pd.DataFrame([{"asset": "Others", "value": by_asset.loc[small, "value"].sum()}])
         by_asset = pd.concat([by_asset[~small], others], ignore_index=True)
+    shares = [format_share(v / total) for v in by_asset["value"]]
     fig = go.Figure(
         go.Pie(
             labels=by_asset["asset"],
             values=by_asset["value"],
             hole=0.55,
             sort=False,
-            textinfo="label+percent",
-            hovertemplate="%{label}: %{value:,.2f} USDT (%{percent})<extra></extra>",
+            text=[f"{a} {share}" for a, share in zip(by_asset["asset"], shares, strict=True)],
+            textinfo="text",
+            customdata=shares,
+            hovertemplate="%{label}: %{value:,.2f} USDT (%{customdata})<extra></extra>",
         )
     )
     fig.add_annotation(
         text=f"{total:,.0f}<br>USDT", showarrow=False, x=0.5, y=0.5, font={"size": 16}
     )
-    return _layout(fig, title, showlegend=False)
+    return layout(fig, title, showlegend=False)
 
 
 def total_history(history: pd.DataFrame) -> pd.DataFrame:
@@ -83,7 +77,7 @@ def value_history_figure(history: pd.DataFrame) -> go.Figure:
     several connections."""
     title = "Value history (USDT)"
     if history.empty:
-        return _empty(title, "No snapshots yet: each refresh adds one.")
+        return empty_figure(title, "No snapshots yet: each refresh adds one.")
     fig = go.Figure()
     for (_, name), rows in history.groupby(["connection_id", "connection"], sort=False):
         fig.add_trace(
@@ -102,14 +96,18 @@ def value_history_figure(history: pd.DataFrame) -> go.Figure:
                 line={"color": PRICE_COLOR, "width": 3},
             )
         )
-    return _layout(fig, title, yaxis_title="USDT")
+    # One line: noise is not drawn as a trend (lines at different levels set their own range).
+    alone = history["connection_id"].nunique() == 1
+    note = calm_axis(fig, list(history["total_usdt"]), "USDT") if alone else ""
+    title = f"{title}<br><sup>{note}</sup>" if note else title
+    return layout(fig, title, yaxis_title="USDT", time_x=True)
 
 
 def pnl_figure(positions: pd.DataFrame) -> go.Figure:
     """Unrealised PnL per open position (green gain, red loss)."""
     title = "Unrealised PnL per position (USDT)"
     if positions.empty:
-        return _empty(title, "No open positions.")
+        return empty_figure(title, "No open positions.")
     labels = positions["symbol"] + " " + positions["side"]
     if positions["connection"].nunique() > 1:
         labels = positions["connection"] + ": " + labels
@@ -118,7 +116,7 @@ def pnl_figure(positions: pd.DataFrame) -> go.Figure:
     hover = "%{x}: %{y:,.2f} USDT<extra></extra>"
     fig = go.Figure(go.Bar(x=labels, y=pnl, marker_color=colors, hovertemplate=hover))
     fig.update_yaxes(title="USDT", zeroline=True)
-    return _layout(fig, title)
+    return layout(fig, title)
 
 
 def _markers(rows: pd.DataFrame, y: pd.Series, name: str, marker: dict, hover: str) -> go.Scatter:
@@ -130,7 +128,7 @@ def _markers(rows: pd.DataFrame, y: pd.Series, name: str, marker: dict, hover: s
         name=name,
         marker=marker,
         customdata=rows[["amount"]],
-        hovertemplate=f"%{{x}}<br>%{{y:,.8g}}<br>{hover}%{{customdata[0]:,.8g}}<extra></extra>",
+        hovertemplate=f"%{{x|%-d %b %Y, %H:%M}}<br>%{{y:,.8g}}<br>{hover}%{{customdata[0]:,.8g}}<extra></extra>",
     )
 
 
@@ -143,7 +141,7 @@ def orders_on_price_figure(
     orders = orders[orders["symbol"] == symbol]
     trades = trades[trades["symbol"] == symbol]
     if (candles is None or candles.empty) and orders.empty and trades.empty:
-        return _empty(title, "No price, orders or fills for this pair in the period.")
+        return empty_figure(title, "No price, orders or fills for this pair in the period.")
     fig = go.Figure()
     if candles is not None and not candles.empty:
         fig.add_trace(
@@ -173,14 +171,14 @@ def orders_on_price_figure(
         marker = {"color": _side_color(side), "symbol": shape, "size": 10}
         name = f"{str(side).title()} fills"
         fig.add_trace(_markers(rows, rows["price"], name, marker, "amount "))
-    return _layout(fig, title, yaxis_title="Price")
+    return layout(fig, title, yaxis_title="Price", time_x=True)
 
 
 def volume_by_pair_figure(trades: pd.DataFrame) -> go.Figure:
     """Filled volume per pair (in the pair's quote currency), split by side."""
     title = "Volume by pair"
     if trades.empty:
-        return _empty(title, "No fills in the period.")
+        return empty_figure(title, "No fills in the period.")
     volume = trades.groupby(["symbol", "quote", "side"], as_index=False)["cost"].sum()
     order = volume.groupby("symbol")["cost"].sum().sort_values(ascending=False).index
     fig = go.Figure()
@@ -197,7 +195,7 @@ def volume_by_pair_figure(trades: pd.DataFrame) -> go.Figure:
         )
     fig.update_xaxes(categoryorder="array", categoryarray=list(order))
     fig.update_yaxes(title="Volume (quote currency)")
-    return _layout(fig, title, barmode="stack")
+    return layout(fig, title, barmode="stack")
 
 
 def buy_sell_figure(trades: pd.DataFrame) -> go.Figure:
@@ -206,7 +204,7 @@ def buy_sell_figure(trades: pd.DataFrame) -> go.Figure:
     title = "Buy versus sell (USD stablecoin pairs)"
     usd = trades[trades["quote"].isin(STABLECOINS)]
     if usd.empty:
-        return _empty(title, "No fills in USD stablecoin pairs in the period.")
+        return empty_figure(title, "No fills in USD stablecoin pairs in the period.")
     day = usd["time"].dt.floor("D")
     daily = usd.assign(day=day).groupby(["day", "side"], as_index=False)["cost"].sum()
     fig = go.Figure()
@@ -219,8 +217,8 @@ def buy_sell_figure(trades: pd.DataFrame) -> go.Figure:
                 name="Bought" if side == "buy" else "Sold",
                 marker_color=SIDE_COLORS[side],
                 customdata=rows[["cost"]],
-                hovertemplate="%{x|%Y-%m-%d}: %{customdata[0]:,.2f}<extra></extra>",
+                hovertemplate="%{x|%-d %b %Y}: %{customdata[0]:,.2f}<extra></extra>",
             )
         )
     fig.update_yaxes(title="Volume (USD)", zeroline=True)
-    return _layout(fig, title, barmode="relative")
+    return layout(fig, title, barmode="relative", time_x=True)

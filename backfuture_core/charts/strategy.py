@@ -11,7 +11,7 @@ import itertools
 import pandas as pd
 import plotly.graph_objects as go
 
-from backfuture_core.charts.theme import COLORS, layout, money_axis
+from backfuture_core.charts.theme import COLORS, calm_axis, layout, money_axis
 from backfuture_core.market_data.candle_frame import prepare_candles
 from backfuture_core.strategy.backtest_results import BacktestResult
 from backfuture_core.strategy.ladder import Ladder
@@ -70,13 +70,8 @@ def ladder_figure(ladder: Ladder) -> go.Figure:
     last = ladder.last_order_level
     lines = [
         ("Entry", ladder.entry_price, COLORS["entry"], "dot"),
-        ("Average entry if all reinforcements fill", last.average_price, COLORS["average"], "dash"),
-        (
-            "Take profit if all reinforcements fill",
-            last.take_profit_price,
-            COLORS["take_profit"],
-            "dash",
-        ),
+        ("Average entry if all fill", last.average_price, COLORS["average"], "dash"),
+        ("Take profit if all fill", last.take_profit_price, COLORS["take_profit"], "dash"),
     ]
     if ladder.recovery_levels:
         exit_price = ladder.levels[-1].take_profit_price
@@ -103,16 +98,19 @@ def ladder_figure(ladder: Ladder) -> go.Figure:
         xaxis_title=money_axis(quote, "Order size"),
         yaxis_title=money_axis(quote, "Price"),
         bargap=0,
+        height=480,  # room for the legend below without squeezing the ladder
     )
 
 
 def equity_figure(
     with_recovery: BacktestResult, without_recovery: BacktestResult | None = None
 ) -> go.Figure:
-    """Equity over time with and without Recovery Mode (same period)."""
+    """Equity over time with and without Recovery Mode (same period); one result alone is
+    drawn as "Equity"."""
     quote = with_recovery.params.quote
     fig = go.Figure()
-    curves = [("With Recovery Mode", with_recovery, COLORS["with_recovery"])]
+    first = "With Recovery Mode" if without_recovery is not None else "Equity"
+    curves = [(first, with_recovery, COLORS["with_recovery"])]
     if without_recovery is not None:
         curves.append(("Without Recovery Mode", without_recovery, COLORS["without_recovery"]))
     for name, result, color in curves:
@@ -132,12 +130,12 @@ def equity_figure(
         annotation_text="Starting balance",
         annotation_position="bottom left",
     )
+    title = "Equity (realised + open deal)"
+    if without_recovery is None:
+        note = calm_axis(fig, list(with_recovery.equity["equity"]), quote)
+        title = f"{title}<br><sup>{note}</sup>" if note else title
     return layout(
-        fig,
-        "Equity (realised + open deal)",
-        xaxis_title="Time",
-        yaxis_title=money_axis(quote, "Equity"),
-        hovermode="x unified",
+        fig, title, yaxis_title=money_axis(quote, "Equity"), hovermode="x unified", time_x=True
     )
 
 
@@ -193,8 +191,5 @@ def deals_figure(candles: pd.DataFrame | list, result: BacktestResult) -> go.Fig
     markers("Open deal (marked to market)", open_points, COLORS["open"], "circle-open", 12)
 
     return layout(
-        fig,
-        "Deals on the price chart",
-        xaxis_title="Time",
-        yaxis_title=money_axis(quote, "Price"),
+        fig, "Deals on the price chart", yaxis_title=money_axis(quote, "Price"), time_x=True
     )

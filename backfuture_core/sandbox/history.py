@@ -56,17 +56,28 @@ def generate_history(
             order.avg_price = round(ref * (1 - sign * rng.uniform(0, 0.0008)), spec.price_decimals)
             order.updated_ms = t + rng.randrange(20, 400)
         elif roll < 0.78:
-            order.price = round(ref * (1 + sign * rng.uniform(0, 0.004)), spec.price_decimals)
-            order.status, order.filled, order.avg_price = "filled", amount, order.price
+            offset = rng.uniform(0, 0.004)
+            order.status, order.filled = "filled", amount
             order.updated_ms = t + rng.randrange(MINUTE_MS, 6 * HOUR_MS)
         else:
-            order.price = round(ref * (1 + sign * rng.uniform(0.01, 0.06)), spec.price_decimals)
+            offset = rng.uniform(0.01, 0.06)
             order.status = "canceled"
             if roll > 0.95:  # partially filled, then cancelled
                 order.filled = round(amount * rng.uniform(0.1, 0.9), spec.amount_decimals)
-                order.avg_price = order.price if order.filled else 0.0
             order.updated_ms = t + rng.randrange(HOUR_MS, 5 * DAY_MS)
         order.updated_ms = min(order.updated_ms, end)
+        if kind == "limit":
+            # A limit order fills where the market is when it fills (at updated_ms), not where
+            # it was when the order was placed: a fill priced hours or days earlier would sit
+            # off the price line. An order that never fills rests away from the market.
+            if order.filled:
+                moment, away = order.updated_ms, min(offset, 0.004)
+            else:
+                moment, away = t, offset
+            order.price = round(
+                prices.price(base, quote, moment) * (1 + sign * away), spec.price_decimals
+            )
+            order.avg_price = order.price if order.filled else 0.0
         history.orders[(base, quote)].append(order)
         if order.filled > 0:
             fill_time = order.updated_ms if kind == "limit" else t + rng.randrange(5, 200)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from backfuture_core.formatting import format_money, format_signed_money
+from backfuture_core.formatting import format_money, format_signed_money, format_signed_percent
 from backfuture_core.strategy.params import StrategyParams
 
 OUTCOMES = ("take_profit", "stop_loss", "liquidation", "open")
@@ -152,11 +152,11 @@ class BacktestResult:
         return {
             "Deals closed": str(self.deal_count),
             "Win rate": f"{self.win_rate * 100:.1f} %",
-            "Net profit": f"{format_signed_money(self.net_profit, q)} ({self.net_profit_pct:+.2f} %)",
+            "Net profit": f"{format_signed_money(self.net_profit, q)} ({format_signed_percent(self.net_profit_pct)})",
             "Open deal at the end": (
                 f"{format_signed_money(open_deal.profit, q)} (marked to market)"
                 if open_deal
-                else "None"
+                else "none"
             ),
             "Final equity": format_money(self.final_equity, q),
             "Max drawdown": (

@@ -111,6 +111,27 @@ def parameter_groups(*, futures: bool) -> dict[str, list[Parameter]]:
 
 
 _UNIT_SUFFIX = {"%": "%%", "x": "×"}
+_UNIT_WORDS = {
+    "%": "In percent.",
+    "x": "A multiplier (1× = the same as the previous one).",
+    "quote": "In the quote currency.",
+    "": "A count.",
+}
+# What 0 means where a setting may be 0; every other setting starts above 0.
+ZERO_MEANS = {
+    "margin_limit_amount": "0 = no cap in the quote currency: only the Margin limit % applies.",
+    "reinforcement_count": "0 = no reinforcements: every deal is the base order alone.",
+    "stop_loss_pct": "0 = no stop loss.",
+    "fee_pct": "0 = no fee.",
+    "recovery_target_pct": "0 = close at break-even after fees.",
+}
+
+
+def slider_help(spec: Parameter) -> str:
+    """The setting's help with its unit and what 0 means (or its smallest value)."""
+    lowest = int(spec.min) if spec.integer else spec.min
+    zero = ZERO_MEANS.get(spec.name) or f"It cannot be 0: the smallest value is {lowest:g}."
+    return f"{spec.help} {_UNIT_WORDS.get(spec.unit, '')} {zero}".replace("  ", " ")
 
 
 def number_format(spec: Parameter) -> str:
@@ -209,6 +230,15 @@ class FormState:
         if self.get(name) not in options:
             self.state.pop(self.key(name), None)
 
+    def follow_balance(self, balance: float | None, fallback: float = 1000.0) -> None:
+        """The backtest's starting balance follows the connection's quote balance: set again
+        whenever the balance read changes (another connection or quote currency); an edit
+        stays until then. Without a balance it starts at `fallback`."""
+        if balance is not None and balance > 0 and balance != self.get("start_followed"):
+            self.set("start_balance", float(round(balance, 2)))
+            self.set("start_followed", balance)
+        self.state.setdefault(self.key("start_balance"), fallback)
+
     def keep_draft(self, params: StrategyParams) -> None:
         self.state.setdefault(self.key("drafts"), {})[self.active] = form_values(params)
 
@@ -263,5 +293,6 @@ class FormState:
                 self.set("loaded", None)
             return "Strategy deleted."
         self.set("loaded", done.id)
+        self.set("saved", done.id)  # the saved-strategies box shows what was just saved
         self.set("name", done.name)
         return "Strategy saved." if action == "save" else "Strategy loaded."

@@ -10,6 +10,9 @@ import pandas as pd
 
 from backfuture_core.strategy.ladder import Ladder, build_ladder
 from backfuture_core.strategy.params import StrategyParams, margin_cap
+from backfuture_core.strategy.run import BacktestRun, comparison_frame
+
+RECOVERY_ROWS = ("Deals that reached Recovery Mode", "Deals saved by Recovery Mode")
 
 
 def try_ladder(
@@ -56,3 +59,16 @@ def ladder_formats(columns: Iterable[str]) -> dict[str, str]:
 def summary_frame(ladder: Ladder, quote_balance: float | None) -> pd.DataFrame:
     items = ladder.summary(quote_balance)
     return pd.DataFrame({"Figure": list(items), "Value": list(items.values())})
+
+
+def backtest_table(run: BacktestRun, *, recovery: bool) -> pd.DataFrame:
+    """The backtest's figures: with and without Recovery Mode side by side when Recovery Mode
+    is on; otherwise one "Result" column (the replay without it) and no Recovery Mode rows."""
+    frame = comparison_frame(run)
+    if recovery:
+        return frame
+    kept = frame[~frame["Metric"].isin(RECOVERY_ROWS)]
+    result = kept[["Metric", "Without Recovery Mode"]].rename(
+        columns={"Without Recovery Mode": "Result"}
+    )
+    return result.reset_index(drop=True)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 
 from backfuture_core.diagnostics.reports import latest_report
-from backfuture_core.formatting import format_money
+from backfuture_core.formatting import format_money, format_time
 from backfuture_core.models import CheckState, Connection, ConnectionReport, Status
 from backfuture_core.strategy.params import StrategyParams, margin_cap
 from backfuture_core.strategy.problems import Problem
@@ -27,6 +27,12 @@ class Reason:
     label: str
     ok: bool
     detail: str = ""
+    unknown: bool = False  # not passed because nobody can tell (the exchange does not say)
+
+    @property
+    def state(self) -> str:
+        """ "pass", "unknown" or "fail": the page gives each its own coloured icon."""
+        return "pass" if self.ok else "unknown" if self.unknown else "fail"
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ def _recent_test(report: ConnectionReport | None, now: datetime) -> Reason:
     age = _age(report.tested_at, now)
     if age is None or age > MAX_TEST_AGE:
         return Reason(label, False, "The last test is older than 7 days: test again.")
-    return Reason(label, True, f"{report.status.label}, tested {report.tested_at}.")
+    return Reason(label, True, f"{report.status.label}, tested {format_time(report.tested_at)}.")
 
 
 def _permission(report: ConnectionReport | None, check_id: str, label: str) -> Reason:
@@ -63,7 +69,7 @@ def _permission(report: ConnectionReport | None, check_id: str, label: str) -> R
     if check.state == CheckState.PASS:
         return Reason(label, True, check.detail)
     if check.state == CheckState.UNKNOWN:
-        return Reason(label, False, "The exchange did not confirm it. " + check.remedy)
+        return Reason(label, False, "The exchange did not confirm it. " + check.remedy, True)
     return Reason(label, False, f"{check.detail} {check.remedy}".strip())
 
 
@@ -78,7 +84,7 @@ def _withdrawal(report: ConnectionReport | None, confirmed: bool) -> Reason:
         return Reason(label, True, "Confirmed by you: the exchange does not say.")
     if check.state == CheckState.UNKNOWN:
         return Reason(
-            label, False, "The exchange does not say: confirm that withdrawal is disabled."
+            label, False, "The exchange does not say: confirm that withdrawal is disabled.", True
         )
     return Reason(label, False, f"{check.detail} {check.remedy}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import pandas as pd
 import pytest
 
 from backfuture_core.sandbox import demo_keys, shared_sandbox
@@ -36,6 +37,11 @@ def positions(at):
     return found
 
 
+def number(column) -> pd.Series:
+    """A formatted column ("1,234.5", "—") as numbers (NaN where nothing is shown)."""
+    return pd.to_numeric(column.str.replace(",", "").str.rstrip(" %"), errors="coerce")
+
+
 def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -45,7 +51,8 @@ def test_all_connections_show_totals_assets_charts_and_positions(app, ids):
     assert at.title[0].value == "Balances"
     assert any(c.value.startswith("Last updated") for c in at.caption)
     assets = table(at)
-    assert list(assets.columns)[:3] == ["connection", "market", "asset"]
+    assert list(assets.columns)[:3] == ["asset", "value", "share"]
+    assert list(assets.columns)[-1] == "connection"  # several connections: named, last
     names = set(assets["connection"])
     assert {KUCOIN, MEXC_MAIN} <= names
     assert WRONG_IP not in names
@@ -56,12 +63,13 @@ def test_all_connections_show_totals_assets_charts_and_positions(app, ids):
     # ZZZ trades nowhere: listed and flagged, never valued.
     zzz = assets[assets["asset"] == "ZZZ"]
     assert (zzz["priced_by"] == "no price").all()
-    assert zzz["value"].isna().all()
+    assert (zzz["value"] == "—").all()
     total = float(metrics(at)["Total value (USDT)"].replace(",", ""))
-    assert total == pytest.approx(assets["value"].sum(), rel=1e-6)
+    assert total == pytest.approx(number(assets["value"]).sum(), rel=1e-5)
     # KuCoin's and Bybit's demo futures accounts hold the same three positions.
     assert (
-        positions(at)["symbol"].tolist() == ["BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT"] * 2
+        positions(at)["symbol"].tolist()
+        == ["BTC/USDT perpetual", "ETH/USDT perpetual", "SOL/USDT perpetual"] * 2
     )
     assert len(at.get("plotly_chart")) == 3  # allocation, value history, unrealised PnL
 
@@ -69,7 +77,7 @@ def test_all_connections_show_totals_assets_charts_and_positions(app, ids):
 def test_a_spot_connection_shows_its_assets_and_hide_dust_changes_the_table(app, ids):
     at = open_on(app, ids[MEXC_MAIN])
     before = table(at)
-    assert set(before["connection"]) == {MEXC_MAIN}
+    assert "connection" not in before.columns  # one connection: not repeated on every row
     assert frames_with(at, "liquidation_distance_pct") == []  # spot only: no positions
     assert "XRP" in before["asset"].tolist()  # 0.000731 XRP: dust
     at = at.toggle(key=K + "hide_dust").set_value(True).run()
@@ -85,11 +93,15 @@ def test_a_spot_connection_shows_its_assets_and_hide_dust_changes_the_table(app,
 def test_a_futures_connection_shows_its_positions(app, ids):
     at = open_on(app, ids[KUCOIN])
     assets = table(at)
-    assert set(assets["connection"]) == {KUCOIN}
-    assert set(assets["market"]) == {"spot", "futures"}
+    assert "connection" not in assets.columns
+    assert set(assets["market"]) == {"Spot", "Futures"}
     shown = positions(at)
-    assert (shown["liquidation_distance_pct"] > 0).all()
-    assert set(shown["side"]) == {"long", "short"}
+    assert (number(shown["liquidation_distance_pct"]) > 0).all()
+    assert set(shown["side"]) == {"Long", "Short"}
+    # The risk figures come right after the contract and its side, never behind a scroll.
+    assert list(shown.columns)[:4] == [
+        "symbol", "side", "liquidation_price", "liquidation_distance_pct",
+    ]  # fmt: skip
     assert len(at.get("plotly_chart")) == 3
 
 
@@ -152,3 +164,12 @@ def test_a_malformed_answer_stays_on_its_own_connection(app, malformed):
     assert {KUCOIN, MEXC_MAIN} <= set(table(at)["connection"])
     assert "Broken" in [t.value for t in at.text]
     assert "Broken" not in set(table(at)["connection"])
+
+
+def test_tables_show_readable_values_never_none_or_iso_times(app, ids):
+    at = open_on(app)
+    for frame in (table(at), positions(at)):
+        cells = frame.astype(str).to_numpy().ravel().tolist()
+        assert not {"None", "nan", "NaN", "<NA>"} & set(cells)
+        assert not any(":USDT" in c or "e-0" in c for c in cells)
+    assert any("," in c for c in table(at)["value"])  # thousands separators

@@ -52,8 +52,27 @@ def errors(at):
     return [e.value for e in at.error]
 
 
+READINESS_ICONS = {  # one coloured icon per state
+    ":green[:material/check_circle:]": "✓",
+    ":orange[:material/help:]": "?",
+    ":red[:material/cancel:]": "✗",
+}
+
+
 def readiness_lines(at):
-    return [m.value for m in at.markdown if m.value[:1] in "✓✗"]
+    """The readiness lines with their coloured icon written as ✓ (pass), ? (unknown), ✗ (fail)."""
+    lines = []
+    for m in at.markdown:
+        for icon, mark in READINESS_ICONS.items():
+            if m.value.startswith(icon + " "):
+                lines.append(mark + m.value.removeprefix(icon))
+    return lines
+
+
+def balance_tile(at):
+    """The Balance tile of the ladder preview, as a number."""
+    tile = next(m for m in at.metric if m.label.startswith("Balance"))
+    return float(tile.value.replace(",", ""))
 
 
 def test_page_opens_on_the_first_connection_with_a_ladder(page):
@@ -119,7 +138,9 @@ def test_save_and_load_restore_the_values(page):
     at = at.button(key=K + "save").click().run()
     assert not at.exception
     assert at.success[0].value == "Strategy saved."
-    assert at.selectbox(key=K + "saved").options == ["Two pairs"]
+    saved_box = at.selectbox(key=K + "saved")
+    assert saved_box.options == ["Two pairs"]
+    assert saved_box.index == 0  # the box shows what was just saved, not "Choose an option"
     at = at.radio(key=K + "risk_level").set_value("Aggressive").run()
     at = at.multiselect(key=K + "pairs").set_value(["SOL/USDT"]).run()
     assert at.slider(key=K + "take_profit_pct").value == pytest.approx(2.5)
@@ -163,10 +184,41 @@ def test_backtest_runs_and_compares_recovery_mode(page):
                    "Deals saved by Recovery Mode"):  # fmt: skip
         assert metric in table["Metric"].tolist()
     assert len(at.get("plotly_chart")) == 3  # ladder, equity, deals
+    assert not any("-0.00" in str(v) for v in table.to_numpy().ravel())
     at = at.slider(key=K + "take_profit_pct").set_value(2.0).run()
     assert not at.exception
     assert "settings changed" in at.caption[-1].value
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_without_recovery_mode_the_backtest_shows_one_result(page):
+    at = page.toggle(key=K + "recovery_enabled").set_value(False).run()
+    at = at.button(key=K + "run_backtest").click().run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Metric" in d.value.columns)
+    assert list(table.columns) == ["Metric", "Result"]
+    assert "Deals saved by Recovery Mode" not in table["Metric"].tolist()
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_starting_balance_follows_the_connection_balance(page):
+    start = page.number_input(key=K + "start_balance")
+    assert start.value == pytest.approx(balance_tile(page), abs=0.01)
+    at = start.set_value(500.0).run()  # editable
+    assert at.number_input(key=K + "start_balance").value == 500.0
+    at = choose_connection(at, MEXC_MAIN)
+    assert not at.exception
+    assert at.number_input(key=K + "start_balance").value == pytest.approx(
+        balance_tile(at), abs=0.01
+    )
+
+
+def test_every_slider_says_its_unit_and_what_zero_means(page):
+    at = page.number_input(key=K + "margin_limit_amount").set_value(0.0).run()
+    for widget in [*at.slider, *at.number_input]:
+        if widget.key.removeprefix(K) in {p.name for p in PARAMETERS}:
+            assert "0" in (widget.help or ""), widget.key
+    assert any("no cap" in c.value for c in at.caption)
 
 
 def test_readiness_panel_lists_every_line(page):

@@ -131,3 +131,46 @@ def test_volume_by_pair_and_buy_versus_sell():
     bought, sold = buy_sell.data
     assert list(bought.y) == [100.0, 300.0]  # ETH/BTC is not in USD and is left out
     assert list(sold.y) == [-40.0]
+
+
+def test_a_tiny_share_reads_under_a_hundredth_of_a_percent():
+    # One asset of 4e-9 of the total (alone, so it is not grouped as "Others").
+    fig = charts.allocation_figure(balances(("BTC", 10_000_000.0), ("XRP", 0.04)))
+    (pie,) = fig.data
+    assert pie.textinfo == "text"
+    assert list(pie.text) == ["BTC 100.00 %", "XRP < 0.01 %"]
+    assert not any("e-" in t for t in pie.text)
+
+
+def history(*values):
+    return frame(
+        HISTORY_COLUMNS,
+        [(T0 + pd.Timedelta(hours=i), 1, "A", v) for i, v in enumerate(values)],
+    )
+
+
+def test_time_axes_use_readable_ticks():
+    fig = charts.value_history_figure(history(100.0, 150.0))
+    stops = fig.layout.xaxis.tickformatstops
+    assert stops and all(".%L" not in s.value and "%f" not in s.value for s in stops)
+    assert fig.layout.xaxis.type == "date"
+
+
+def test_a_flat_value_history_is_not_drawn_as_a_trend():
+    fig = charts.value_history_figure(history(24041.2, 24041.5, 24041.6))
+    low, high = fig.layout.yaxis.range
+    assert high - low == pytest.approx(240.416, rel=0.01)  # 1 % of the level, not 0.4 USDT
+    title = fig.layout.title.text
+    assert "24,041.20 USDT to 24,041.60 USDT" in title
+    assert "+0.40 USDT" in title
+    moving = charts.value_history_figure(history(100.0, 150.0))
+    assert moving.layout.yaxis.range is None
+
+
+def test_every_legend_sits_below_the_plot():
+    figures = [
+        charts.value_history_figure(history(100.0, 150.0)),
+        charts.volume_by_pair_figure(frame(TRADE_COLUMNS, [])),
+    ]
+    for fig in figures:
+        assert fig.layout.legend.y < 0 and fig.layout.legend.yanchor == "top"

@@ -548,8 +548,8 @@ def test_ladder_figure_spot():
     fig = ladder_figure(build_ladder(RECOVERY, 100))
     names = [t.name for t in fig.data]
     assert names[:3] == ["Base order", "Reinforcement orders", "Recovery Mode orders"]
-    assert "Average entry if all reinforcements fill" in names
-    assert "Take profit if all reinforcements fill" in names
+    assert "Average entry if all fill" in names
+    assert "Take profit if all fill" in names
     assert "Recovery Mode exit" in names
     assert "Liquidation (estimate)" not in names
     assert list(fig.data[1].y) == pytest.approx([99, 97, 93])
