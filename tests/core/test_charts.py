@@ -152,7 +152,8 @@ def history(*values):
 def test_time_axes_use_readable_ticks():
     fig = charts.value_history_figure(history(100.0, 150.0))
     stops = fig.layout.xaxis.tickformatstops
-    assert stops and all(".%L" not in s.value and "%f" not in s.value for s in stops)
+    assert stops
+    assert all(".%L" not in s.value and "%f" not in s.value for s in stops)
     assert fig.layout.xaxis.type == "date"
 
 
@@ -173,4 +174,5 @@ def test_every_legend_sits_below_the_plot():
         charts.volume_by_pair_figure(frame(TRADE_COLUMNS, [])),
     ]
     for fig in figures:
-        assert fig.layout.legend.y < 0 and fig.layout.legend.yanchor == "top"
+        assert fig.layout.legend.y < 0
+        assert fig.layout.legend.yanchor == "top"
