@@ -6,7 +6,7 @@ import streamlit as st
 
 from backfuture_core.charts import portfolio as charts
 from backfuture_core.portfolio.accounts import COUNTING_RULE, history_per_account
-from backfuture_core.portfolio.background import POLL_S, Wait
+from backfuture_core.portfolio.background import Wait
 from backfuture_core.portfolio.balances_view import (
     DUST_USDT,
     PortfolioView,
@@ -45,7 +45,7 @@ def balances(wait: Wait) -> PortfolioView:
 
 
 with st.spinner("Fetching balances…"):
-    first = [balances(Wait.SETTLE)]  # what arrived at once; the rest fills in below
+    first = balances(Wait.SETTLE)  # what arrived at once; the rest fills in below
 
 
 def money(value: float) -> str:
@@ -55,17 +55,7 @@ def money(value: float) -> str:
 MARKS = {"stale": " (stale)", "waiting": " (waiting for an answer)"}
 
 
-@st.fragment(run_every=POLL_S if first[0].polling else None)
-def shown() -> None:
-    """The page below the picker; while an answer is out it looks again every POLL_S."""
-    polled = not first  # a fragment's own run (the full run draws what it fetched)
-    view = first.pop() if first else balances(Wait.NONE)
-    if polled and not view.polling:
-        st.rerun()  # every answer is in: one full run, which stops the polling
-    render(view)
-
-
-def render(view: PortfolioView) -> None:
+def render(view: PortfolioView, polled: bool = False) -> None:
     st.caption(view.last_updated)
     if view.waiting:
         st.caption(view.waiting_text)
@@ -111,4 +101,4 @@ def table(frame, key: str) -> None:
     st.dataframe(frame, hide_index=True, key=key, column_config=config)
 
 
-shown()
+_ui.filling_in(first, lambda: balances(Wait.NONE), render)

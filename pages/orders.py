@@ -4,7 +4,7 @@ import streamlit as st
 
 from backfuture_core.charts import portfolio as charts
 from backfuture_core.formatting import format_symbol
-from backfuture_core.portfolio.background import POLL_S, Wait
+from backfuture_core.portfolio.background import Wait
 from backfuture_core.portfolio.export import csv_bytes
 from backfuture_core.portfolio.orders_view import (
     DEFAULT_PERIOD_DAYS,
@@ -45,11 +45,11 @@ def activity(wait: Wait) -> ActivityView:
 
 
 with st.spinner("Fetching orders and fills… MEXC answers one pair and 7 days per request."):
-    first = [activity(Wait.SETTLE)]  # what arrived at once; the rest fills in below
+    first = activity(Wait.SETTLE)  # what arrived at once; the rest fills in below
 
 
 filters = st.columns(3)  # drawn in the full run: a choice reruns the page (a pair may be asked)
-pairs = ["", *pair_options(first[0])]
+pairs = ["", *pair_options(first)]
 if chosen and chosen not in pairs:
     pairs.append(chosen)
 pair = filters[0].selectbox(
@@ -62,16 +62,6 @@ status = filters[2].selectbox(
     "Status", ["", "open", "closed", "canceled"], key=K + "status",
     format_func=lambda s: {"": "Any status", "closed": "Filled (closed)"}.get(s, s.title()),
 )  # fmt: skip
-
-
-@st.fragment(run_every=POLL_S if first[0].polling else None)
-def shown() -> None:
-    """The page below the picker; while an answer is out it looks again every POLL_S."""
-    polled = not first  # a fragment's own run (the full run draws what it fetched)
-    view = first.pop() if first else activity(Wait.NONE)
-    if polled and not view.polling:
-        st.rerun()  # every answer is in: one full run, which stops the polling
-    render(view, polled)
 
 
 def render(view: ActivityView, polled: bool) -> None:
@@ -128,4 +118,4 @@ def render(view: ActivityView, polled: bool) -> None:
     right.plotly_chart(charts.buy_sell_figure(fills), key=K + "buy_sell")
 
 
-shown()
+_ui.filling_in(first, lambda: activity(Wait.NONE), render)

@@ -5,6 +5,7 @@
 - status: status colours and icons (badges, table cells, checklist, readiness, Unsafe banner);
 - connections: connection labels, the connections table, the connection picker;
 - onboarding: the seed guide's advice and the demo's start button;
+- filling: a page part that fills in as exchanges answer;
 - stale: a picked connection that another tab deleted.
 """
 
@@ -16,6 +17,7 @@ from pages._ui.connections import (
     exchange_connections,
     portfolio_targets,
 )
+from pages._ui.filling import filling_in
 from pages._ui.messages import show_category, show_error, show_notices, show_problems
 from pages._ui.onboarding import demo_flash, guidance, start_demo_button
 from pages._ui.run_context import (
@@ -60,6 +62,7 @@ __all__ = [
     "deleted_since_shown",
     "demo_flash",
     "exchange_connections",
+    "filling_in",
     "guidance",
     "portfolio_targets",
     "remember_shown",

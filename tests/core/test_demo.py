@@ -17,15 +17,17 @@ def test_start_demo_adds_labelled_connections_once(db, vault):
     assert demo.has_demo(db)
 
 
+def add_real(db, vault) -> core.Connection:
+    """A user's own connection beside the demo ones."""
+    form = core.ConnectionForm(
+        exchange="mexc", name="MEXC Real", api_key="mx0vglREAL00001", secret="realsecret123"
+    )
+    return core.add_connection(db, vault, form)
+
+
 def test_remove_demo_keeps_real_connections(db, vault):
     demo.start_demo(db, vault)
-    real = core.add_connection(
-        db,
-        vault,
-        core.ConnectionForm(
-            exchange="mexc", name="MEXC Real", api_key="mx0vglREAL00001", secret="realsecret123"
-        ),
-    )
+    real = add_real(db, vault)
     assert demo.remove_demo(db) == len(demo.DEMO_LABELS)
     assert [c.id for c in core.list_connections(db)] == [real.id]
     assert not demo.has_demo(db)
@@ -35,13 +37,7 @@ def test_demo_connections_are_pointed_at_the_sandbox_where_they_are_resolved(db,
     from backfuture_core.sandbox import shared_sandbox
 
     demo.start_demo(db, vault)
-    real = core.add_connection(
-        db,
-        vault,
-        core.ConnectionForm(
-            exchange="mexc", name="MEXC Real", api_key="mx0vglREAL00001", secret="realsecret123"
-        ),
-    )
+    real = add_real(db, vault)
     ready = {c.name: c for c in demo.resolved(core.list_connections(db))}
     sandbox = shared_sandbox()
     assert ready["KuCoin Futures Conservative (demo)"].api_base_url == sandbox.base_url("kucoin")
