@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import streamlit as st
 from sqlite_utils import Database
 from streamlit.delta_generator import DeltaGenerator
@@ -14,6 +15,9 @@ from backfuture_core.security.vault import Vault
 from backfuture_core.storage.connections import list_connections
 from backfuture_core.storage.key_fingerprints import shared_key_warnings
 from pages._ui.status import STATUS_BADGES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = [
     "Connection",
@@ -46,6 +50,7 @@ def connections_frame(
 ) -> pd.DataFrame:
     """One row per connection; with `values` (id -> USDT), a "Value (USDT)" column after Status;
     with `accounts` (id -> note, `Accounts.notes`), an "Account" column before Demo."""
+    import pandas as pd  # lazy: the empty Overview paints without pandas
     rows = [
         [
             connection_label(c),
