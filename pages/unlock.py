@@ -6,7 +6,7 @@ from backfuture_core.errors import BackfutureError, VaultLocked, WrongMasterKey
 from backfuture_core.security.vault import open_vault
 from pages import _ui
 
-WRONG_PASSPHRASE = "Wrong master passphrase: BackFuture stayed locked and nothing was changed."
+WRONG_PASSPHRASE = "Wrong master passphrase: BackFuture stayed locked and nothing was changed."  # noqa: S105
 
 st.title("Unlock BackFuture")
 context = _ui.ctx()

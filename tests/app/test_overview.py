@@ -16,7 +16,8 @@ def test_next_step_follows_the_state(app):
     at = at.button(key="overview.test_all").click().run()
     assert not at.exception
     unsafe = [e.value for e in at.error if "Withdrawal is enabled" in e.value]
-    assert unsafe and "MEXC Withdrawal Enabled (demo)" in unsafe[0]
+    assert unsafe
+    assert "MEXC Withdrawal Enabled (demo)" in unsafe[0]
     assert "turn withdrawal off" in unsafe[0]  # what to do on the exchange
     assert "need attention" in at.warning[0].value
     assert "Wrong IP" in at.warning[0].value
