@@ -119,8 +119,7 @@ if demo.has_demo(context.db):
     if st.session_state.get("settings.confirm_remove"):
         connections, strategies = demo.demo_counts(context.db)
         saved = (
-            f" and the {strategies} strategies saved on them (a strategy belongs to its "
-            "connection)"
+            f" and the {strategies} strategies saved on them (a strategy belongs to its connection)"
             if strategies
             else " (no strategy is saved on them)"
         )

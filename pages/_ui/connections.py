@@ -51,6 +51,7 @@ def connections_frame(
     """One row per connection; with `values` (id -> USDT), a "Value (USDT)" column after Status;
     with `accounts` (id -> note, `Accounts.notes`), an "Account" column before Demo."""
     import pandas as pd  # lazy: the empty Overview paints without pandas
+
     rows = [
         [
             connection_label(c),

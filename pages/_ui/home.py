@@ -58,5 +58,4 @@ def overview_table(db: Database, conns: list[Connection], names: dict[str, str])
     frame["Last tested"] = [
         format_time(c.last_tested_at) if c.last_tested_at else "never" for c in conns
     ]
-    frame["Account"] = frame["Account"].replace("", MISSING)
     st.dataframe(frame[OVERVIEW_COLUMNS], hide_index=True, key="overview.table")
