@@ -1,13 +1,26 @@
 """BackFuture entrypoint: page config, per-run context, the unlock gate, navigation (or the
 page that says why the data cannot be used)."""
 
+import sys
+
+if "pandas" not in sys.modules and "sqlite_utils" not in sys.modules:
+    # sqlite-utils imports pandas (half a second) only to map pandas values to column types,
+    # which BackFuture never inserts: hide pandas while it loads, so that pages which do not
+    # need pandas (the empty Overview, Unlock) paint without it. Pages import it when needed.
+    sys.modules["pandas"] = None  # type: ignore[assignment]
+    try:
+        import sqlite_utils  # noqa: F401
+    finally:
+        del sys.modules["pandas"]
+
 import streamlit as st
 
 from backfuture_core.errors import StorageError
 from pages import _ui
 from pages._ui.run_context import startup_problem
 
-st.set_page_config(page_title="BackFuture", page_icon=":material/insights:", layout="wide")
+# The icon is an emoji: nothing loads from a font CDN (the app must work offline).
+st.set_page_config(page_title="BackFuture", page_icon="📈", layout="wide")
 
 PAGES = {
     "Dashboard": [
@@ -28,6 +41,18 @@ PAGES = {
 }
 UNLOCK = st.Page("pages/unlock.py", title="Unlock", icon=":material/lock:")
 
+
+def locked_pages() -> list[st.Page]:
+    """While locked, every page's address shows the unlock page: once unlocked, the session
+    stays at the address it asked for (a link to /balances lands on Balances)."""
+    paths = [page.url_path for section in PAGES.values() for page in section]
+    return [UNLOCK] + [
+        st.Page("pages/unlock.py", title="Unlock", icon=":material/lock:", url_path=path)
+        for path in paths
+        if path  # the default page's address is the unlock page's own
+    ]
+
+
 try:
     try:
         context = _ui.bootstrap()
@@ -35,8 +60,11 @@ try:
         # The data cannot be used (read-only, full, not BackFuture's...): say so, change nothing.
         navigation = st.navigation([startup_problem(exc)])
     else:
-        # Locked (passphrase mode) or a key problem: the unlock page is the only page.
-        navigation = st.navigation([UNLOCK] if context.vault is None else PAGES)
+        # Locked (passphrase mode) or a key problem: every address shows the unlock page.
+        locked = context.vault is None
+        navigation = st.navigation(
+            locked_pages() if locked else PAGES, position="hidden" if locked else "sidebar"
+        )
     navigation.run()
 finally:
     _ui.close()

@@ -80,8 +80,18 @@ def start_demo(db: Database, vault: Vault) -> list[Connection]:
     return added
 
 
+def demo_counts(db: Database) -> tuple[int, int]:
+    """(demo connections, strategies saved on them): what `remove_demo` deletes."""
+    row = db.execute(
+        "SELECT (SELECT COUNT(*) FROM connections WHERE is_demo = 1), (SELECT COUNT(*) FROM "
+        "strategies WHERE connection_id IN (SELECT id FROM connections WHERE is_demo = 1))"
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
 def remove_demo(db: Database) -> int:
-    """Delete every demo connection (with its reports, snapshots and strategies)."""
+    """Delete every demo connection (with its reports, snapshots and the strategies saved on
+    it: a strategy belongs to its connection; `demo_counts` tells the user first)."""
     with write(db):
         count = db.execute("DELETE FROM connections WHERE is_demo = 1").rowcount
         audit(db, "demo removed", detail=f"{count} demo connections removed")

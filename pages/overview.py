@@ -1,21 +1,26 @@
-"""Overview: the connection summary, or how to get started when there is none."""
+"""Overview, the home page: total value and its history, every connection's status with one
+"Test all", and the next step for the state the user is in (or how to get started)."""
 
 import streamlit as st
 
 from backfuture_core.exchanges.registry import SUPPORTED
-from backfuture_core.portfolio import history as portfolio
-from backfuture_core.portfolio.accounts import accounts_of
+from backfuture_core.models import Status
 from backfuture_core.storage import connections as core
 from pages import _ui
 
 NAMES = {e.id: e.name for e in SUPPORTED.values()}
+ATTENTION = (Status.UNSAFE, Status.FAILED, Status.WARNING)
+UNSAFE_ADVICE = (
+    "Withdrawal is enabled on {names}. On the exchange, edit the API key and turn withdrawal "
+    "off (or delete the key and create one without it), then test the connection again."
+)
 
 st.title("BackFuture")
 st.caption(
     "Your exchange accounts, connected through limited API keys. Funds never leave the exchange."
 )
 context = _ui.ctx()
-_ui.require_vault()  # a locked session sees no connection (app.py's gate holds here too)
+vault = _ui.require_vault()  # a locked session sees no connection (app.py's gate holds here too)
 conns = core.list_connections(context.db)
 _ui.demo_flash()
 
@@ -34,16 +39,69 @@ if not conns:
     _ui.guidance()
     st.stop()
 
-counts = {s: sum(c.status == s for c in conns) for s in _ui.STATUS_BADGES}
-columns = st.columns(len(counts))
-for column, (status, count) in zip(columns, counts.items(), strict=True):
-    column.metric(_ui.STATUS_BADGES[status][0], count)
-st.dataframe(
-    _ui.connections_frame(
-        conns, NAMES, portfolio.latest_values(context.db), accounts_of(context.db, conns).notes()
-    ),
-    hide_index=True,
-    key="overview.table",
-    column_config={"Value (USDT)": st.column_config.NumberColumn(format="%.2f")},
+
+def test_all() -> None:
+    """Run every saved connection's test (as the Connection test page does)."""
+    from backfuture_core.diagnostics.saved import run_saved  # lazy: ccxt loads on first test
+
+    targets = list(_ui.exchange_connections(context.db).values())
+    with st.status(f"Testing {len(targets)} connection(s)…", expanded=False) as progress:
+        outcomes = list(run_saved(context.db, vault, targets))  # one failure stops no other
+        unsaved = sum(not o.saved for o in outcomes)
+        progress.update(
+            label=f"Tested {len(outcomes)} connection(s)."
+            + (f" {unsaved} result(s) could not be saved." if unsaved else ""),
+            state="error" if unsaved else "complete",
+        )
+
+
+value, history = st.columns([1, 2])
+run_tests = st.button(
+    f"Test all {len(conns)} connections",
+    icon=":material/rule:",
+    key="overview.test_all",
+    type="primary" if any(c.status == Status.UNTESTED for c in conns) else "secondary",
 )
-st.caption("Values are from each connection's latest balance refresh (Balances page).")
+if run_tests:
+    test_all()
+    conns = core.list_connections(context.db)
+
+from pages._ui.home import overview_table, overview_value  # noqa: E402 - pandas, once needed
+
+overview_value(context.db, conns, value, history)
+
+by_status = {s: [c for c in conns if c.status == s] for s in _ui.STATUS_BADGES}
+badges = st.columns(len(by_status))
+for column, (status, members) in zip(badges, by_status.items(), strict=True):
+    label, color, icon = _ui.STATUS_BADGES[status]
+    column.markdown(f":{color}-badge[{icon} {label}] **{len(members)}**")
+
+st.subheader("Next step")
+if unsafe := by_status[Status.UNSAFE]:
+    names = ", ".join(_ui.connection_label(c) for c in unsafe)
+    st.error(UNSAFE_ADVICE.format(names=names), icon=":material/gpp_bad:")
+if attention := [c for s in ATTENTION for c in by_status[s]]:
+    listed = "; ".join(f"{_ui.connection_label(c)}: {c.status.label}" for c in attention)
+    st.warning(f"{len(attention)} connection(s) need attention. {listed}.")
+    st.page_link(
+        "pages/connection_test.py",
+        label="See what to fix on Connection test",
+        icon=":material/rule:",
+    )
+elif by_status[Status.UNTESTED]:
+    st.info(
+        f"{len(by_status[Status.UNTESTED])} connection(s) not tested yet: press "
+        f"'Test all {len(conns)} connections' to check each key's permissions.",
+        icon=":material/info:",
+    )
+else:
+    st.success("Every connection is online.", icon=":material/check_circle:")
+    st.page_link(
+        "pages/balances.py", label="See your balances", icon=":material/account_balance_wallet:"
+    )
+
+overview_table(context.db, conns, NAMES)
+st.caption(
+    "Values are from each connection's latest balance refresh (Balances page); "
+    "the total counts each exchange account once."
+)

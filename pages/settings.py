@@ -115,9 +115,27 @@ _ui.demo_flash()
 if demo.has_demo(context.db):
     st.write("Demo connections use BackFuture's built-in sandbox exchange; no real funds.")
     if st.button("Remove demo connections", icon=":material/delete:", key="settings.remove_demo"):
-        removed = demo.remove_demo(context.db)
-        st.session_state["demo.flash"] = f"{removed} demo connections removed."
-        st.rerun()
+        st.session_state["settings.confirm_remove"] = True
+    if st.session_state.get("settings.confirm_remove"):
+        connections, strategies = demo.demo_counts(context.db)
+        saved = (
+            f" and the {strategies} strategies saved on them (a strategy belongs to its connection)"
+            if strategies
+            else " (no strategy is saved on them)"
+        )
+        st.warning(
+            f"Remove {connections} demo connections{saved}? Your own connections are kept.",
+            icon=":material/delete:",
+        )
+        yes, cancel = st.columns(2)
+        if yes.button("Yes, remove them", type="primary", key="settings.remove_demo_confirm"):
+            st.session_state.pop("settings.confirm_remove", None)
+            removed = demo.remove_demo(context.db)
+            st.session_state["demo.flash"] = f"{removed} demo connections removed."
+            st.rerun()
+        if cancel.button("Cancel", key="settings.remove_demo_cancel"):
+            st.session_state.pop("settings.confirm_remove", None)
+            st.rerun()
 else:
     st.write("Add demo connections to explore every page offline, with a sandbox exchange.")
     _ui.start_demo_button("settings.start_demo")

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from backfuture_core.errors import BackfutureError, VaultLocked
+from backfuture_core.errors import BackfutureError, VaultLocked, WrongMasterKey
 from backfuture_core.security.vault import open_vault
 from pages import _ui
+
+WRONG_PASSPHRASE = "Wrong master passphrase: BackFuture stayed locked and nothing was changed."  # noqa: S105
 
 st.title("Unlock BackFuture")
 context = _ui.ctx()
@@ -17,6 +19,8 @@ def unlock() -> None:
         with _ui.callback_db() as db:
             st.session_state["vault"] = open_vault(db, st.session_state["settings"], passphrase)
         st.session_state.pop("unlock.error", None)
+    except WrongMasterKey:
+        st.session_state["unlock.error"] = WRONG_PASSPHRASE
     except BackfutureError as exc:
         st.session_state["unlock.error"] = str(exc)
 

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlite_utils import Database
 
 from backfuture_core.diagnostics.reports import latest_account_ids
 from backfuture_core.models import Connection
+
+if TYPE_CHECKING:  # pandas only for annotations: pages that only count accounts load faster
+    import pandas as pd
 
 NOT_IDENTIFIED = "account not yet identified"
 COUNTING_RULE = (

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 from sqlite_utils import Database
 from streamlit.delta_generator import DeltaGenerator
@@ -17,6 +16,9 @@ from backfuture_core.security.vault import Vault
 from backfuture_core.storage.connections import list_connections
 from backfuture_core.storage.key_fingerprints import shared_key_warnings
 from pages._ui.status import status_cell
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = [
     "Connection",
@@ -49,6 +51,8 @@ def connections_frame(
 ) -> pd.DataFrame:
     """One row per connection; with `values` (id -> USDT), a "Value (USDT)" column after Status;
     with `accounts` (id -> note, `Accounts.notes`), an "Account" column before Demo."""
+    import pandas as pd  # lazy: the empty Overview paints without pandas
+
     rows = [
         [
             connection_label(c),

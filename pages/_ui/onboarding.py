@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from backfuture_core import demo, guide
@@ -15,11 +14,8 @@ def guidance(*, steps: bool = True) -> None:
         st.subheader("How to connect an exchange")
         st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(guide.CONNECTION_STEPS, 1)))
     st.subheader("Required API permissions")
-    st.table(
-        pd.DataFrame(guide.PERMISSIONS, columns=["Permission", "Needed?", "Why"]).set_index(
-            "Permission"
-        )
-    )
+    rows = [f"| **{p}** | {needed} | {why} |" for p, needed, why in guide.PERMISSIONS]
+    st.markdown("\n".join(["| Permission | Needed? | Why |", "|---|---|---|", *rows]))
     st.subheader("Naming a connection")
     st.caption(guide.NAMING_ADVICE)
     st.markdown("\n".join(f"- **{name}** — {why}" for name, why in guide.NAMING_EXAMPLES))

@@ -52,13 +52,21 @@ def test_overview_empty_state_explains_connecting(app):
 def test_start_demo_from_overview(app):
     at = app.button(key="overview.start_demo").click().run()
     assert not at.exception
-    assert at.success[0].value.startswith("Demo started: 7 demo connections")
+    assert at.success[0].value.startswith("Demo started: 9 demo connections")
     names = at.dataframe[0].value["Connection"].tolist()
     assert "MEXC Spot Main (demo)" in names
+    assert "Bybit Unified Futures (demo)" in names
     at = open_page(at, "settings")
     at.button(key="settings.remove_demo").click().run()
     assert not at.exception
-    assert "7 demo connections removed" in at.success[0].value
+    assert "Remove 9 demo connections" in at.warning[0].value  # asks first
+    assert "strateg" in at.warning[0].value  # and says what happens to their strategies
+    at.button(key="settings.remove_demo_cancel").click().run()
+    assert not at.warning
+    at.button(key="settings.remove_demo").click().run()
+    at.button(key="settings.remove_demo_confirm").click().run()
+    assert not at.exception
+    assert "9 demo connections removed" in at.success[0].value
 
 
 # --- Pages on their own: the run context opens lazily, the unlock gate still holds ----------
@@ -126,5 +134,7 @@ def test_locked_session_opening_a_page_gets_the_unlock_page(locked):
     at.text_input(key="unlock.passphrase").input(PASSPHRASE)
     at.button(key="FormSubmitter:unlock.form-Unlock").click().run()
     assert not at.exception
-    assert [t.value for t in at.title] == ["BackFuture"]  # unlocked: on to the Overview
-    assert SECRET_NAME in at.dataframe[0].value["Connection"].tolist()
+    # AppTest asks for the page by its file before the first run, not by its address as a
+    # browser does: the e2e test checks that a link to /balances lands on Balances.
+    assert [t.value for t in at.title] == ["BackFuture"]
+    assert SECRET_NAME in rendered_text(at)

@@ -39,7 +39,9 @@ def test_set_passphrase_then_new_session_starts_locked(app, app_env):
     assert [t.value for t in fresh.title] == ["Unlock BackFuture"]
     fresh.text_input(key="unlock.passphrase").input("wrong passphrase!!")
     fresh.button(key="FormSubmitter:unlock.form-Unlock").click().run()
-    assert "does not open the vault" in fresh.error[0].value
+    assert fresh.error[0].value == (
+        "Wrong master passphrase: BackFuture stayed locked and nothing was changed."
+    )
     fresh.text_input(key="unlock.passphrase").input(PASSPHRASE)
     fresh.button(key="FormSubmitter:unlock.form-Unlock").click().run()
     assert not fresh.exception
