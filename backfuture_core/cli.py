@@ -144,9 +144,9 @@ def run_key_test(args: argparse.Namespace) -> int:
     fields = Problems()  # collects every rejected option, as the app's form does
     fields.attempt("exchange", get_exchange, (args.exchange or "").strip().lower())
     fields.attempt("market", clean_market, args.market or "spot")
-    fields.attempt(
-        "url", clean_url, "API base URL", args.api_base_url or "", example=BASE_URL_EXAMPLE
-    )
+    info = fields.cleaned.get("exchange")
+    example = info.rest_url if info else BASE_URL_EXAMPLE
+    fields.attempt("url", clean_url, "API base URL", args.api_base_url or "", example=example)
     try:
         fields.raise_if_any()
     except ValidationError as exc:

@@ -103,7 +103,14 @@ def validate_form(db: Database, form: ConnectionForm) -> dict[str, Any]:
     keys = {"api_key": form.api_key, "secret": form.secret, "passphrase": form.passphrase}
     _check_keys(fields, keys)
     fields.attempt("market", clean_market, form.market)
-    _check_settings(fields, api_base_url=form.api_base_url, proxy=form.proxy, note=form.note)
+    info = fields.cleaned.get("exchange")
+    _check_settings(
+        fields,
+        example=info.rest_url if info else BASE_URL_EXAMPLE,
+        api_base_url=form.api_base_url,
+        proxy=form.proxy,
+        note=form.note,
+    )
     _require_keys(
         fields, fields.cleaned.get("exchange"), "requires the one set when the API key was created"
     )
@@ -111,7 +118,9 @@ def validate_form(db: Database, form: ConnectionForm) -> dict[str, Any]:
     return fields.cleaned
 
 
-def validate_edit(db: Database, conn_id: int, **changes: str) -> dict[str, Any]:
+def validate_edit(
+    db: Database, conn_id: int, *, example: str = BASE_URL_EXAMPLE, **changes: str
+) -> dict[str, Any]:
     """Check the fields of the edit form that changed (any of name, market, api_base_url,
     proxy, note, non-secret fields of connection `conn_id`); returns only those, cleaned."""
     fields = Problems()
@@ -119,7 +128,8 @@ def validate_edit(db: Database, conn_id: int, **changes: str) -> dict[str, Any]:
         fields.attempt("name", clean_connection_name, db, changes["name"], ignore_id=conn_id)
     if "market" in changes:
         fields.attempt("market", clean_market, changes["market"])
-    _check_settings(fields, **{k: v for k, v in changes.items() if k in SETTINGS})
+    settings = {k: v for k, v in changes.items() if k in SETTINGS}
+    _check_settings(fields, example=example, **settings)
     fields.raise_if_any()
     return fields.cleaned
 
@@ -135,8 +145,10 @@ def validate_keys(
     return fields.cleaned
 
 
-def _check_settings(fields: Problems, **settings: str) -> None:
-    """Check the advanced settings given (api_base_url, proxy, note)."""
+def _check_settings(fields: Problems, *, example: str, **settings: str) -> None:
+    """Check the advanced settings given (api_base_url, proxy, note); `example` is the
+    exchange's own REST address, shown in the API base URL's message."""
     for field, value in settings.items():
         check, label, options = SETTINGS[field]
+        options = {**options, "example": example} if field == "api_base_url" else options
         fields.attempt(field, check, label, value, **options)

@@ -10,10 +10,6 @@ from pages import _ui
 
 NAMES = {e.id: e.name for e in SUPPORTED.values()}
 ATTENTION = (Status.UNSAFE, Status.FAILED, Status.WARNING)
-UNSAFE_ADVICE = (
-    "Withdrawal is enabled on {names}. On the exchange, edit the API key and turn withdrawal "
-    "off (or delete the key and create one without it), then test the connection again."
-)
 
 st.title("BackFuture")
 st.caption(
@@ -77,12 +73,12 @@ for column, (status, members) in zip(badges, by_status.items(), strict=True):
     column.markdown(f":{color}-badge[{icon} {label}] **{len(members)}**")
 
 st.subheader("Next step")
-if unsafe := by_status[Status.UNSAFE]:
-    names = ", ".join(_ui.connection_label(c) for c in unsafe)
-    st.error(UNSAFE_ADVICE.format(names=names), icon=":material/gpp_bad:")
+for conn in by_status[Status.UNSAFE]:  # names are user text: plain text, never markdown
+    st.text(_ui.connection_label(conn))
+    _ui.unsafe_banner(conn)
 if attention := [c for s in ATTENTION for c in by_status[s]]:
-    listed = "; ".join(f"{_ui.connection_label(c)}: {c.status.label}" for c in attention)
-    st.warning(f"{len(attention)} connection(s) need attention. {listed}.")
+    st.warning(f"{len(attention)} connection(s) need attention:", icon=":material/warning:")
+    st.text("\n".join(f"{_ui.connection_label(c)}: {c.status.label}" for c in attention))
     st.page_link(
         "pages/connection_test.py",
         label="See what to fix on Connection test",

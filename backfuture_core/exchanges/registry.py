@@ -29,6 +29,7 @@ class ExchangeInfo:
     api_page: str  # where the user manages keys on the exchange
     adapter: str  # "module:Class" of the adapter, imported on first use
     sandbox_dialect: str  # the name of the sandbox dialect that speaks this exchange's API
+    rest_url: str = ""  # the exchange's own REST address (an example for the API base URL)
     requires_passphrase: bool = False  # the key has a third credential (KuCoin, OKX, Bitget)
 
 
@@ -36,27 +37,27 @@ class ExchangeInfo:
 # fmt: off
 SUPPORTED: dict[str, ExchangeInfo] = {info.id: info for info in (
     ExchangeInfo(id="mexc", name="MEXC", spot_ccxt_id="mexc", futures_ccxt_id="mexc",
-                 api_page="https://www.mexc.com/user/openapi", sandbox_dialect="mexc",
+                 api_page="https://www.mexc.com/user/openapi", sandbox_dialect="mexc", rest_url="https://api.mexc.com",
                  adapter="backfuture_core.exchanges.mexc:MexcAdapter"),
     ExchangeInfo(id="kucoin", name="KuCoin", spot_ccxt_id="kucoin", futures_ccxt_id="kucoinfutures",
-                 api_page="https://www.kucoin.com/account/api", sandbox_dialect="kucoin",
+                 api_page="https://www.kucoin.com/account/api", sandbox_dialect="kucoin", rest_url="https://api.kucoin.com",
                  adapter="backfuture_core.exchanges.kucoin:KucoinAdapter", requires_passphrase=True),
     ExchangeInfo(id="binance", name="Binance", spot_ccxt_id="binance", futures_ccxt_id="binanceusdm",
                  api_page="https://www.binance.com/en/my/settings/api-management",
-                 sandbox_dialect="binance", adapter="backfuture_core.exchanges.binance:BinanceAdapter"),
+                 sandbox_dialect="binance", rest_url="https://api.binance.com", adapter="backfuture_core.exchanges.binance:BinanceAdapter"),
     ExchangeInfo(id="bybit", name="Bybit", spot_ccxt_id="bybit", futures_ccxt_id="bybit",
-                 api_page="https://www.bybit.com/app/user/api-management", sandbox_dialect="bybit",
+                 api_page="https://www.bybit.com/app/user/api-management", sandbox_dialect="bybit", rest_url="https://api.bybit.com",
                  adapter="backfuture_core.exchanges.bybit:BybitAdapter"),
     ExchangeInfo(id="okx", name="OKX", spot_ccxt_id="okx", futures_ccxt_id="okx",
-                 api_page="https://www.okx.com/account/my-api", sandbox_dialect="okx",
+                 api_page="https://www.okx.com/account/my-api", sandbox_dialect="okx", rest_url="https://www.okx.com",
                  adapter="backfuture_core.exchanges.okx:OkxAdapter", requires_passphrase=True),
     ExchangeInfo(id="bitget", name="Bitget", spot_ccxt_id="bitget", futures_ccxt_id="bitget",
-                 api_page="https://www.bitget.com/account/newapi", sandbox_dialect="bitget",
+                 api_page="https://www.bitget.com/account/newapi", sandbox_dialect="bitget", rest_url="https://api.bitget.com",
                  adapter="backfuture_core.exchanges.bitget:BitgetAdapter", requires_passphrase=True),
 )}
 # fmt: on
 
-ROADMAP = ("Binance", "Gate.io", "HTX", "BingX", "Coinbase", "Bybit")
+ROADMAP = ("Gate.io", "HTX", "BingX", "Coinbase")
 
 
 def get_exchange(exchange_id: str) -> ExchangeInfo:

@@ -289,7 +289,7 @@ def update_connection(
     }
     with write(db):
         conn = _based_on(db, conn_id, version)
-        values = validate_edit(db, conn_id, **changes)
+        values = validate_edit(db, conn_id, example=get_exchange(conn.exchange).rest_url, **changes)
         if "name" in values:
             values["name_key"] = name_key(values["name"])
         if "market" in values:

@@ -17,8 +17,8 @@ def test_next_step_follows_the_state(app):
     assert not at.exception
     unsafe = [e.value for e in at.error if "Withdrawal is enabled" in e.value]
     assert unsafe
-    assert "MEXC Withdrawal Enabled (demo)" in unsafe[0]
-    assert "turn withdrawal off" in unsafe[0]  # what to do on the exchange
+    assert "disable withdrawal" in unsafe[0]  # what to do on the exchange
+    assert "MEXC Withdrawal Enabled (demo)" in [t.value for t in at.text]  # which, as plain text
     assert "need attention" in at.warning[0].value
     assert "Wrong IP" in at.warning[0].value
     assert "Untested" not in at.dataframe[0].value["Status"].tolist()

@@ -180,3 +180,20 @@ def test_audit_log_holds_no_secret(db, vault):
     text = repr(list(db.query("SELECT * FROM audit_log")))
     assert "NEWSECRET123" not in text
     assert GOOD["secret"] not in text
+
+
+def test_the_base_url_example_is_the_chosen_exchange_s_own(db):
+    from backfuture_core.connection_form import validate_form
+
+    form = core.ConnectionForm(
+        exchange="kucoin",
+        name="KuCoin Main",
+        api_key="64d3e000000000000000aaaa",
+        secret="s" * 36,
+        passphrase="pass-1",
+        api_base_url="not a url",
+    )
+    with pytest.raises(ValidationError) as raised:
+        validate_form(db, form)
+    assert "https://api.kucoin.com" in raised.value.problems["API base URL"]
+    assert "mexc" not in raised.value.problems["API base URL"]

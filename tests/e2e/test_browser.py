@@ -140,8 +140,9 @@ def test_every_page_reads_well(chromium, app_url: str, width: int) -> None:
         page.get_by_text(re.compile(r"Tested \d+ connection\(s\)")).wait_for()
         settle(page)
         text = main.inner_text()
-        assert "Withdrawal is enabled on MEXC Withdrawal Enabled (demo)" in text  # Unsafe banner
-        assert "turn withdrawal off" in text
+        assert "Withdrawal is enabled on this key" in text  # the Unsafe banner
+        assert "disable withdrawal" in text
+        assert "MEXC Withdrawal Enabled (demo)" in text
         assert main.locator("[data-testid='stAlertContentError']").count() >= 1
         unreadable = []  # every page is photographed first; then what reads badly is listed
         for title in PAGES:
