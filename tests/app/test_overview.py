@@ -20,5 +20,5 @@ def test_next_step_follows_the_state(app):
     assert "disable withdrawal" in unsafe[0]  # what to do on the exchange
     assert "MEXC Withdrawal Enabled (demo)" in [t.value for t in at.text]  # which, as plain text
     assert "need attention" in at.warning[0].value
-    assert "Wrong IP" in at.warning[0].value
+    assert any("MEXC Wrong IP (demo): Failed" in t.value for t in at.text)
     assert "Untested" not in at.dataframe[0].value["Status"].tolist()
