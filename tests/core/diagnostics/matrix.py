@@ -1,8 +1,8 @@
 """The scenario matrix of one exchange as data, and the tests that run it.
 
 A test module builds its exchange's `Spec` (most cases from `standard_cases`) as ``SPEC`` and
-imports the tests, the ``spec`` fixture and ``pytest_generate_tests`` from here (pytest collects
-them there), so every exchange runs the same scenarios through the same path as the app: each
+star-imports the tests, the ``spec`` fixture and ``pytest_generate_tests`` from here (pytest
+collects them there), so every exchange runs the same scenarios through the same path as the app: each
 asserts the status, the error category and every check's state, through `run_async` against the
 sandbox and through the command line."""
 
@@ -28,6 +28,16 @@ from backfuture_core.sandbox.keys import DOCUMENTATION_IP
 from tests.core.diagnostics import scenarios as sc
 from tests.core.fake_timing import FakeTiming
 
+# What a test module takes with `from tests.core.diagnostics.matrix import *`: the shared
+# tests, the `spec` fixture and the hook that makes one test per case.
+__all__ = [
+    "pytest_generate_tests",
+    "spec",
+    "test_a_test_sends_exactly_the_probes_and_downloads_no_market",
+    "test_cli_reports_the_outcome_with_its_exit_code",
+    "test_keys_of_one_account_report_one_account_id",
+    "test_scenario_matrix",
+]
 ROOT = Path(__file__).resolve().parents[3]
 UNREACHABLE = "http://127.0.0.1:9"
 

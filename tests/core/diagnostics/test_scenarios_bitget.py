@@ -5,20 +5,8 @@ request budget of a test, the CLI and the account id. The tests live in `matrix.
 from __future__ import annotations
 
 from tests.core.diagnostics import scenarios as sc
-from tests.core.diagnostics.matrix import (  # noqa: F401 - collected here
-    FAILED,
-    NOT_PROVEN,
-    Case,
-    F,
-    Spec,
-    pytest_generate_tests,
-    spec,
-    standard_cases,
-    test_a_test_sends_exactly_the_probes_and_downloads_no_market,
-    test_cli_reports_the_outcome_with_its_exit_code,
-    test_keys_of_one_account_report_one_account_id,
-    test_scenario_matrix,
-)
+from tests.core.diagnostics.matrix import *  # noqa: F403 - the shared tests, collected here
+from tests.core.diagnostics.matrix import FAILED, NOT_PROVEN, Case, F, Spec, standard_cases
 
 CASES = standard_cases(
     withdraw=("stor", "stow", "wwow"),
