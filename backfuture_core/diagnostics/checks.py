@@ -213,6 +213,15 @@ def _ip_restricted(probes: Probes, main: ExchangeError | None) -> Check:
         )
     key = probes.key
     ips = key.ip_whitelist if isinstance(key, KeyInfo) else None
+    if ips is None and isinstance(key, KeyInfo) and key.ip_restricted is False:
+        ips = ()  # the exchange says only whether a restriction exists (Binance): none
+    if ips is None and isinstance(key, KeyInfo) and key.ip_restricted:
+        detail = (
+            "Restricted to a list of IP addresses. The exchange does not list the addresses, so "
+            "BackFuture cannot confirm from it that this computer's IP is on it; the exchange "
+            "accepted this computer's requests."
+        )
+        return Check("ip_restricted", CheckState.PASS, detail)
     if ips is None:
         return _unknown("ip_restricted", key)
     if ips and key.ip_list_masked:  # K3: the exchange shows the list masked

@@ -136,14 +136,17 @@ class BybitAdapter(ExchangeAdapter):
         )
         ips = result.get("ips")
         listed = tuple(str(ip) for ip in ips) if isinstance(ips, list) else None
-        days = result.get("deadlineDay")
+        # deadlineDay and expiredAt are "only for keys with no IP bound" (apikey-info): a bound
+        # key answers 0 and "" and never expires.
+        unbound = listed in ((), NO_IP_LIST)
+        days = result.get("deadlineDay") if unbound and result.get("expiredAt") else None
         uid = result.get("userID")
         return KeyInfo(
             read=True,  # every Bybit key reads ("readOnly": 1 means read only)
             spot_trade=None if writable is None else writable and spot,
             futures_trade=None if writable is None else writable and futures,
             withdraw=_withdraw(permissions.get("Wallet")),
-            ip_whitelist=() if listed in ((), NO_IP_LIST) else listed,
+            ip_whitelist=() if unbound else listed,
             permissions=tuple(
                 sorted(
                     f"{group}:{token}"
