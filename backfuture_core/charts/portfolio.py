@@ -103,6 +103,28 @@ def value_history_figure(history: pd.DataFrame) -> go.Figure:
     return layout(fig, title, yaxis_title="USDT", time_x=True)
 
 
+def total_value_figure(history: pd.DataFrame) -> go.Figure:
+    """The Overview's line: the total over every account (history already counted once per
+    account, see portfolio/accounts.py), with readable time ticks and a calm y-axis."""
+    title = "Total value (USDT)"
+    total = total_history(history)
+    if len(total) < 2:
+        return empty_figure(title, "The value history grows with each balance refresh.")
+    fig = go.Figure(
+        go.Scatter(
+            x=total["taken_at"],
+            y=total["total_usdt"],
+            mode="lines",
+            name="Total value",
+            line={"color": PRICE_COLOR, "width": 2},
+            hovertemplate="%{x}<br>%{y:,.2f} USDT<extra></extra>",
+        )
+    )
+    note = calm_axis(fig, list(total["total_usdt"]), "USDT")
+    title = f"{title}<br><sup>{note}</sup>" if note else title
+    return layout(fig, title, yaxis_title="USDT", time_x=True, height=260, showlegend=False)
+
+
 def pnl_figure(positions: pd.DataFrame) -> go.Figure:
     """Unrealised PnL per open position (green gain, red loss)."""
     title = "Unrealised PnL per position (USDT)"

@@ -3,11 +3,11 @@ table. Imported only once there is a connection, so the empty Overview paints wi
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 from sqlite_utils import Database
 from streamlit.delta_generator import DeltaGenerator
 
+from backfuture_core.charts.portfolio import total_value_figure
 from backfuture_core.formatting import MISSING, format_money, format_time
 from backfuture_core.models import Connection
 from backfuture_core.portfolio.accounts import accounts_of, history_per_account
@@ -15,17 +15,6 @@ from backfuture_core.portfolio.history import latest_values, value_history
 from pages._ui.connections import connections_frame
 
 OVERVIEW_COLUMNS = ["Connection", "Status", "Value", "Exchange", "Market", "Account", "Last tested"]
-
-
-def total_history(history: pd.DataFrame) -> pd.Series:
-    """The total over time: at each snapshot, every account's latest value summed."""
-    if history.empty:
-        return pd.Series(dtype=float)
-    times = pd.to_datetime(history["taken_at"], utc=True, format="ISO8601")
-    wide = history.assign(taken_at=times).pivot_table(
-        index="taken_at", columns="connection_id", values="total_usdt", aggfunc="last"
-    )
-    return wide.sort_index().ffill().sum(axis=1).rename("Total value (USDT)")
 
 
 def overview_value(
@@ -41,11 +30,8 @@ def overview_value(
         value.caption("No balances yet: open the Balances page to fetch them.")
         return
     value.caption(f"{len(counted)} account(s) with balances.")
-    series = total_history(history_per_account(value_history(db), accounts))
-    if len(series) > 1:
-        chart.line_chart(series, height=180, y_label="USDT", x_label="")
-    else:
-        chart.caption("The value history grows with each balance refresh.")
+    history = history_per_account(value_history(db), accounts)
+    chart.plotly_chart(total_value_figure(history), key="overview.history")
 
 
 def overview_table(db: Database, conns: list[Connection], names: dict[str, str]) -> None:

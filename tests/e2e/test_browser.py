@@ -157,7 +157,9 @@ def test_every_page_reads_well(chromium, app_url: str, width: int) -> None:
                 unreadable.append(f'"None" in a table on {title}')
         # Coloured statuses: the Overview's badges carry their colour.
         go(page, "Overview")
-        assert page.locator("[data-testid='stMarkdownBadge']").count() >= 4
+        badges = page.locator("[data-testid='stMarkdownBadge']")
+        badges.first.wait_for()
+        assert badges.count() >= 4
         # A new exchange's demo connection shows its balances.
         go(page, "Balances")
         page.get_by_text("Total value (USDT)").first.wait_for()
