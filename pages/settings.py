@@ -7,6 +7,7 @@ import streamlit as st
 
 from backfuture_core import demo
 from backfuture_core.errors import BackfutureError
+from backfuture_core.formatting import MISSING, format_time
 from backfuture_core.security import vault as vaults
 from backfuture_core.storage.database import audit_log
 from pages import _ui
@@ -143,6 +144,11 @@ else:
 st.subheader("Activity")
 log = audit_log(context.db, limit=50)
 if log:
-    st.dataframe(pd.DataFrame(log)[["at", "action", "detail"]], hide_index=True, key="settings.log")
+    rows = [
+        {"When": format_time(e["at"], seconds=True), "Action": e["action"].capitalize(),
+         "Detail": e["detail"] or MISSING}
+        for e in log
+    ]  # fmt: skip
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="settings.log")
 else:
     st.caption("No activity yet.")
