@@ -149,7 +149,7 @@ def test_test_all_shows_every_outcome_and_the_failure_remedy(page, settings):
     assert banner_at < first_check  # above the checklist
 
 
-def tested_twice(page, label):
+def after_two_tests(page, label):
     """The page after testing `label` twice, and its Test history table."""
     at = choose(page, label)
     at = at.button(key="test.run_one").click().run()
@@ -159,7 +159,7 @@ def tested_twice(page, label):
 
 
 def test_history_names_problems_by_title_with_readable_times(page, settings):
-    _, history = tested_twice(page, WRONG_IP)
+    _, history = after_two_tests(page, WRONG_IP)
     assert list(history["Problem"]) == ["IP not allowed", "IP not allowed"]
     assert list(history["Status"]) == ["🔴 Failed", "🔴 Failed"]
     for tested in history["Tested"]:
@@ -168,7 +168,7 @@ def test_history_names_problems_by_title_with_readable_times(page, settings):
 
 
 def test_history_and_download_hold_no_secret(page, settings):
-    at, history = tested_twice(page, KUCOIN)
+    at, history = after_two_tests(page, KUCOIN)
     assert len(history) == 2
     assert at.get("download_button")[0].proto.label.startswith("Download report")
     db = open_db(settings.db_path)

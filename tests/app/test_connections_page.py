@@ -266,7 +266,11 @@ def test_the_list_comes_first_and_the_form_waits_in_an_expander(page):
     elements = list(in_order(at.main))
     order = [getattr(e, "key", None) or e.type for e in elements]
     assert order.index("dataframe") < order.index("add.name")  # the list, then the form
-    guide = next(i for i, e in enumerate(elements) if e.type == "table")  # the permission table
+    guide = next(  # the guide's permission table
+        i
+        for i, e in enumerate(elements)
+        if "Required API permissions" in str(getattr(e, "value", ""))
+    )
     assert order.index("add.name") < guide < order.index("manage.id")  # the guide below the form
 
 
