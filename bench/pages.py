@@ -130,6 +130,9 @@ def run_worker(orders: int, latency_ms: float, repeat: int, period: int | None) 
             **FAST_KDF_ENV,
             **data_env(Path(tmp)),
             "BACKFUTURE_SANDBOX_ORDER_HISTORY": json.dumps({"main": orders}),
+            # This figure is how the pages grow with the history; the deadline has its own
+            # figure (dead_connection), so a first load is not cut off here.
+            "BACKFUTURE_EXCHANGE_DEADLINE_S": "60",
         }
         command = [sys.executable, "-m", "bench.pages", "--worker", str(orders)]
         command += ["--latency", f"{latency_ms}", "-n", str(repeat)]

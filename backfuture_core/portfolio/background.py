@@ -42,7 +42,12 @@ class Wait(Enum):
 
 
 def not_answering(deadline_s: float) -> ExchangeError:
-    return ExchangeError("network_unreachable", f"No answer within {deadline_s:g} s.")
+    # The request left and no answer came in time: a timeout (exchange_unavailable), not a
+    # failure to reach the exchange; the answer still fills in if it comes later.
+    return ExchangeError(
+        "exchange_unavailable",
+        f"No answer within {deadline_s:g} s; the last data is shown until one comes.",
+    )
 
 
 class Running:
