@@ -97,9 +97,23 @@ def display_frame(
     """`frame`'s `columns` (in that order) as text cells, ready for st.dataframe; the
     Connection column is left out when `connections` (how many are shown) is one."""
     kept = [c for c in columns if c != "connection" or connections > 1]
-    return pd.DataFrame(
-        {c: [_FORMATS.get(c, _text)(v) for v in frame[c]] for c in kept}, columns=kept
-    )
+    return pd.DataFrame({c: _cells(frame[c], _FORMATS.get(c, _text)) for c in kept}, columns=kept)
+
+
+def _cells(values: pd.Series, show: Callable[[Any], str]) -> list[str]:
+    """Each value as text, each distinct value formatted once (a history of 10,000 orders
+    repeats its pairs, sides, statuses and many prices)."""
+    shown: dict[Any, str] = {}
+    out = []
+    for value in values:
+        try:
+            text = shown[value]
+        except KeyError:
+            text = shown[value] = show(value)
+        except TypeError:  # an unhashable cell (never expected): formatted where it stands
+            text = show(value)
+        out.append(text)
+    return out
 
 
 def column_labels(columns: Sequence[str]) -> dict[str, str]:
