@@ -3,15 +3,18 @@ page that says why the data cannot be used)."""
 
 import sys
 
-if "pandas" not in sys.modules and "sqlite_utils" not in sys.modules:
-    # sqlite-utils imports pandas (half a second) only to map pandas values to column types,
-    # which BackFuture never inserts: hide pandas while it loads, so that pages which do not
-    # need pandas (the empty Overview, Unlock) paint without it. Pages import it when needed.
-    sys.modules["pandas"] = None  # type: ignore[assignment]
+if "sqlite_utils" not in sys.modules and not {"pandas", "numpy"} & set(sys.modules):
+    # sqlite-utils imports pandas and numpy (over half a second) only to map their values to
+    # column types, which BackFuture never inserts: hide them while it loads, so that pages
+    # which do not need them (the empty Overview, Unlock) paint without them. Pages that need
+    # pandas import it themselves.
+    for name in ("pandas", "numpy"):
+        sys.modules[name] = None  # type: ignore[assignment]
     try:
         import sqlite_utils  # noqa: F401
     finally:
-        del sys.modules["pandas"]
+        for name in ("pandas", "numpy"):
+            del sys.modules[name]
 
 import streamlit as st
 
