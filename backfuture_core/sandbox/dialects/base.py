@@ -1,6 +1,7 @@
 """What every exchange dialect shares: the route table and its dispatch, key lookup and the
-checks that follow a valid signature (IP list, then permission), HMAC signing helpers, the
-time window of list endpoints, and the replies to injected faults.
+checks that follow a valid signature (IP list, then permission), HMAC signing helpers and the
+signing schemes several exchanges share (passphrase headers, a recvWindow), the time window of
+list endpoints, and the replies to injected faults.
 
 A dialect's handlers return a :class:`Reply` or raise the :class:`ApiError` its own
 :class:`ErrorTable` makes; public handlers take the request, private ones also the key that
@@ -57,6 +58,33 @@ def hmac_b64(secret: str, payload: str) -> str:
 def same_signature(expected: str, sent: str) -> bool:
     """Constant-time comparison (of any text, not only ASCII)."""
     return hmac.compare_digest(expected.encode(), sent.encode())
+
+
+def hex_signed(secret: str, payload: str, signature: str) -> bool:
+    """Whether `signature` (any case) is the hex HMAC-SHA256 of `payload`; an empty one is not."""
+    return bool(signature) and same_signature(hmac_hex(secret, payload), signature.lower())
+
+
+def check_recv_window(
+    req: Request,
+    errors: ErrorTable,
+    *,
+    default: int,
+    maximum: int,
+    missing: str,
+    **missing_fields: object,
+) -> None:
+    """The Binance-style time check: a ``recvWindow`` (else `default`) of at most `maximum`, then
+    a ``timestamp`` (else the `missing` error) with ``timestamp < now + 1000`` and
+    ``now - timestamp <= recvWindow``."""
+    recv_window = req.int_param("recvWindow") or default
+    if recv_window > maximum:
+        raise errors("recv_window")
+    timestamp = req.int_param("timestamp")
+    if timestamp is None:
+        raise errors(missing, **missing_fields)
+    if not (timestamp < req.now_ms + 1000 and req.now_ms - timestamp <= recv_window):
+        raise errors("timestamp")
 
 
 def time_window(
@@ -119,6 +147,42 @@ class Dialect(ABC):
             raise errors(unknown)
         return key
 
+    def passphrase_key(
+        self,
+        req: Request,
+        errors: ErrorTable,
+        headers: tuple[tuple[str, str], ...],
+        *,
+        sent_ms: Callable[[str], int | None],
+        bad_timestamp: str,
+        window: int,
+        query: str,
+    ) -> DemoKey:
+        """The key of a request signed the OKX/Bitget way, before its IP list and permission:
+        `headers` are (name, error if absent) for the key, signature, timestamp and passphrase,
+        in that order; the timestamp (read by `sent_ms`) within `window` ms of now; a known key
+        with that passphrase; ``sign = base64(HMAC_SHA256(secret, timestamp + METHOD + path
+        [?query] + body))``."""
+        h = req.headers
+        for header, error in headers:
+            if not h.get(header):
+                raise errors(error)
+        key_header, sign_header, time_header, passphrase_header = (name for name, _ in headers)
+        timestamp = h[time_header]
+        sent = sent_ms(timestamp)
+        if sent is None:
+            raise errors(bad_timestamp)
+        if abs(req.now_ms - sent) > window:
+            raise errors("timestamp")
+        key = self.signing_key(h[key_header], errors, missing="missing_key", unknown="unknown_key")
+        if not same_signature(key.passphrase or "", h[passphrase_header]):
+            raise errors("passphrase")
+        path = req.path + ("?" + query if query else "")
+        expected = hmac_b64(key.secret, timestamp + req.method + path + req.body)
+        if not same_signature(expected, h[sign_header]):
+            raise errors("signature")
+        return key
+
     @staticmethod
     def admit(key: DemoKey, req: Request, permission: str | None, errors: ErrorTable) -> DemoKey:
         """The checks after a valid signature: the key's IP list, then the permission."""
@@ -172,3 +236,20 @@ class Dialect(ABC):
         error = self.errors_for(req)("server_error")
         error.status = status
         return error.reply()
+
+
+class OneTableDialect(Dialect):
+    """A dialect with one error table for all its paths (`errors`, whose ``maintenance`` error is
+    its maintenance reply) and its API key in one header (`key_header`)."""
+
+    errors: ClassVar[ErrorTable]
+    key_header: ClassVar[str]
+
+    def errors_for(self, req: Request) -> ErrorTable:
+        return self.errors
+
+    def maintenance(self, req: Request) -> Reply:
+        return self.errors("maintenance").reply()
+
+    def api_key_of(self, req: Request) -> str | None:
+        return req.headers.get(self.key_header)
