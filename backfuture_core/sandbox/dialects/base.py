@@ -14,15 +14,16 @@ import base64
 import hashlib
 import hmac
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from backfuture_core.sandbox.accounts import Account
 from backfuture_core.sandbox.keys import DemoKey
 from backfuture_core.sandbox.messages import ApiError, ErrorTable, Reply, Request, nginx_reply
 from backfuture_core.sandbox.world import World
 
+V = TypeVar("V")
 KeyLookup = Callable[[str], DemoKey | None]
 PublicHandler = Callable[[Request], Reply]
 PrivateHandler = Callable[[Request, DemoKey], Reply]
@@ -42,6 +43,21 @@ class Private:
 
 Route = Public | Private
 RouteTable = dict[tuple[str, str], Route]  # (method, path) -> route
+
+
+class WorldView:
+    """A group of a dialect's handlers, over the shared world."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+
+def listed(table: Mapping[str, V], name: str, errors: ErrorTable, kind: str) -> V:
+    """The entry `name` of `table` (a market, an instrument), or the exchange's `kind` error."""
+    entry = table.get(name)
+    if entry is None:
+        raise errors(kind)
+    return entry
 
 
 def hmac_hex(secret: str, payload: str) -> str:

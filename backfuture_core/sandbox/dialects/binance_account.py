@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from backfuture_core.sandbox.dialects.base import time_window
+from backfuture_core.sandbox.dialects.base import WorldView, time_window
 from backfuture_core.sandbox.dialects.binance_errors import ERRORS
 from backfuture_core.sandbox.dialects.binance_market import LINEAR, SPOT, pair_of
 from backfuture_core.sandbox.keys import DemoKey
 from backfuture_core.sandbox.messages import Reply, Request, json_reply
 from backfuture_core.sandbox.prices import ASSETS, hash64, num, text_key
 from backfuture_core.sandbox.records import Order, Trade
-from backfuture_core.sandbox.world import World
 from backfuture_core.values import DAY_MS
 
 FLAGS = (
@@ -29,10 +28,7 @@ SPOT_SPAN = DAY_MS  # allOrders and myTrades: at most 24 hours per call
 ROWS_MAX = 1000
 
 
-class BinanceAccount:
-    def __init__(self, world: World) -> None:
-        self.world = world
-
+class BinanceAccount(WorldView):
     def api_restrictions(self, req: Request, key: DemoKey) -> Reply:
         created = datetime(2025, 1, 1, tzinfo=UTC).timestamp() * 1000
         created += hash64(text_key(key.api_key)) % (300 * DAY_MS)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 
-from backfuture_core.sandbox.dialects.base import time_window
+from backfuture_core.sandbox.dialects.base import WorldView, time_window
 from backfuture_core.sandbox.dialects.bitget_market import PAIRS, spot_pair
 from backfuture_core.sandbox.dialects.bitget_replies import PAGE_LIMIT, ok
 from backfuture_core.sandbox.keys import DemoKey
 from backfuture_core.sandbox.messages import Reply, Request
 from backfuture_core.sandbox.prices import ASSETS, find_perpetual, num
 from backfuture_core.sandbox.records import Order, Trade
-from backfuture_core.sandbox.world import World
 from backfuture_core.values import DAY_MS
 
 LIST_DAYS = 90
@@ -25,10 +24,7 @@ STATUS = {"open": "live", "filled": "filled", "canceled": "cancelled"}
 REGISTERED_MS = 1_609_459_200_000
 
 
-class BitgetAccount:
-    def __init__(self, world: World) -> None:
-        self.world = world
-
+class BitgetAccount(WorldView):
     def info(self, req: Request, key: DemoKey) -> Reply:
         uid = self.world.account_of(key).uid
         data = {

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from backfuture_core.sandbox.dialects.base import time_window
+from backfuture_core.sandbox.dialects.base import WorldView, time_window
 from backfuture_core.sandbox.dialects.bybit_errors import ERRORS
 from backfuture_core.sandbox.dialects.bybit_market import SPOT, category_of, ok
 from backfuture_core.sandbox.keys import DemoKey
 from backfuture_core.sandbox.messages import Reply, Request
 from backfuture_core.sandbox.prices import ASSETS, hash64, num, text_key
 from backfuture_core.sandbox.records import Order, Trade
-from backfuture_core.sandbox.world import World
 from backfuture_core.values import DAY_MS
 
 GROUPS = ("ContractTrade", "Spot", "Wallet", "Options", "Derivatives", "CopyTrading",
@@ -30,10 +29,7 @@ def _iso(ms: float) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class BybitAccount:
-    def __init__(self, world: World) -> None:
-        self.world = world
-
+class BybitAccount(WorldView):
     def query_api(self, req: Request, key: DemoKey) -> Reply:
         created = datetime(2025, 1, 1, tzinfo=UTC).timestamp() * 1000
         created += hash64(text_key(key.api_key)) % (300 * DAY_MS)
