@@ -60,6 +60,21 @@ def listed(table: Mapping[str, V], name: str, errors: ErrorTable, kind: str) -> 
     return entry
 
 
+def get_routes(
+    public: Mapping[str, PublicHandler],
+    private: Mapping[str, tuple[PrivateHandler, str | None]],
+    scheme: str,
+    prefix: str = "",
+) -> RouteTable:
+    """The GET routes of `prefix` + path: public handlers, and private ones with the permission
+    each needs, all authenticated by `scheme`."""
+    routes: RouteTable = {("GET", prefix + p): Public(h) for p, h in public.items()}
+    routes.update(
+        {("GET", prefix + p): Private(h, scheme, perm) for p, (h, perm) in private.items()}
+    )
+    return routes
+
+
 def hmac_hex(secret: str, payload: str) -> str:
     """Lower-case hex HMAC-SHA256."""
     return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
@@ -256,10 +271,19 @@ class Dialect(ABC):
 
 class OneTableDialect(Dialect):
     """A dialect with one error table for all its paths (`errors`, whose ``maintenance`` error is
-    its maintenance reply) and its API key in one header (`key_header`)."""
+    its maintenance reply), its API key in one header (`key_header`) and its routes from
+    :meth:`route_table`."""
 
     errors: ClassVar[ErrorTable]
     key_header: ClassVar[str]
+
+    def __init__(self, world: World, keys: KeyLookup) -> None:
+        super().__init__(world, keys)
+        self.routes = self.route_table(world)
+
+    @abstractmethod
+    def route_table(self, world: World) -> RouteTable:
+        """The dialect's routes, its handlers over `world`."""
 
     def errors_for(self, req: Request) -> ErrorTable:
         return self.errors

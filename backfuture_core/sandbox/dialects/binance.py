@@ -12,10 +12,10 @@ when ``timestamp < serverTime + 1000`` and ``serverTime - timestamp <= recvWindo
 from __future__ import annotations
 
 from backfuture_core.sandbox.dialects.base import (
-    KeyLookup,
     OneTableDialect,
     Private,
     Public,
+    RouteTable,
     check_recv_window,
     hex_signed,
 )
@@ -33,15 +33,13 @@ READ, FUTURES = "enableReading", "enableFutures"
 
 
 class BinanceDialect(OneTableDialect):
-    name = "binance"
     # the spot, wallet and futures APIs share the codes the sandbox serves
-    errors, key_header = ERRORS, "X-MBX-APIKEY"
+    name, errors, key_header = "binance", ERRORS, "X-MBX-APIKEY"
 
-    def __init__(self, world: World, keys: KeyLookup) -> None:
-        super().__init__(world, keys)
+    def route_table(self, world: World) -> RouteTable:
         market, account = BinanceMarket(world), BinanceAccount(world)
         v3, fapi = "/api/v3/", "/fapi/"
-        self.routes = {
+        return {
             ("GET", v3 + "ping"): Public(market.ping),
             ("GET", v3 + "time"): Public(market.time),
             ("GET", v3 + "exchangeInfo"): Public(market.exchange_info),

@@ -15,10 +15,10 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from backfuture_core.sandbox.dialects.base import (
-    KeyLookup,
     OneTableDialect,
     Private,
-    Public,
+    RouteTable,
+    get_routes,
 )
 from backfuture_core.sandbox.dialects.bitget_account import BitgetAccount
 from backfuture_core.sandbox.dialects.bitget_market import BitgetMarket
@@ -41,11 +41,9 @@ HEADERS = (
 
 
 class BitgetDialect(OneTableDialect):
-    name = "bitget"
-    errors, key_header = ERRORS, "ACCESS-KEY"
+    name, errors, key_header = "bitget", ERRORS, "ACCESS-KEY"
 
-    def __init__(self, world: World, keys: KeyLookup) -> None:
-        super().__init__(world, keys)
+    def route_table(self, world: World) -> RouteTable:
         market, account = BitgetMarket(world), BitgetAccount(world)
         public = {
             "/api/v2/public/time": market.time,
@@ -69,8 +67,7 @@ class BitgetDialect(OneTableDialect):
             "/api/v2/mix/order/fills": (account.no_mix_fills, FUTURES_READ),
             "/api/v2/mix/order/fill-history": (account.no_mix_fills, FUTURES_READ),
         }
-        self.routes = {("GET", p): Public(h) for p, h in public.items()}
-        self.routes.update({("GET", p): Private(h, SIGNED, g) for p, (h, g) in private.items()})
+        return get_routes(public, private, SIGNED)
 
     def authenticate(self, req: Request, route: Private) -> DemoKey:
         """Bitget's order of checks: headers, timestamp, key, passphrase, signature, IP list,

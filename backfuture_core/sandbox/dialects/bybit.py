@@ -10,10 +10,10 @@ timestamp + api_key + recv_window + (query string | JSON body)))``; the request 
 from __future__ import annotations
 
 from backfuture_core.sandbox.dialects.base import (
-    KeyLookup,
     OneTableDialect,
     Private,
     Public,
+    RouteTable,
     hex_signed,
 )
 from backfuture_core.sandbox.dialects.bybit_account import BybitAccount
@@ -30,14 +30,12 @@ RESTRICTED = "Compliance:Restricted"
 
 
 class BybitDialect(OneTableDialect):
-    name = "bybit"
-    errors, key_header = ERRORS, "X-BAPI-API-KEY"
+    name, errors, key_header = "bybit", ERRORS, "X-BAPI-API-KEY"
 
-    def __init__(self, world: World, keys: KeyLookup) -> None:
-        super().__init__(world, keys)
+    def route_table(self, world: World) -> RouteTable:
         market, account = BybitMarket(world), BybitAccount(world)
         v5 = "/v5/"
-        self.routes = {
+        return {
             ("GET", v5 + "market/time"): Public(market.time),
             ("GET", v5 + "market/instruments-info"): Public(market.instruments),
             ("GET", v5 + "market/tickers"): Public(market.tickers),

@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from backfuture_core.sandbox.dialects.base import (
-    KeyLookup,
     OneTableDialect,
     Private,
-    Public,
+    RouteTable,
+    get_routes,
 )
 from backfuture_core.sandbox.dialects.okx_account import OkxAccount
 from backfuture_core.sandbox.dialects.okx_market import OkxMarket
@@ -44,11 +44,9 @@ def _iso_ms(text: str) -> int | None:
 
 
 class OkxDialect(OneTableDialect):
-    name = "okx"
-    errors, key_header = ERRORS, "OK-ACCESS-KEY"
+    name, errors, key_header = "okx", ERRORS, "OK-ACCESS-KEY"
 
-    def __init__(self, world: World, keys: KeyLookup) -> None:
-        super().__init__(world, keys)
+    def route_table(self, world: World) -> RouteTable:
         market, account = OkxMarket(world), OkxAccount(world)
         public = {
             "/public/time": market.time,
@@ -69,10 +67,7 @@ class OkxDialect(OneTableDialect):
             "/trade/fills": (account.fills, None),
             "/trade/fills-history": (account.fills_history, None),
         }
-        self.routes = {("GET", PREFIX + p): Public(h) for p, h in public.items()}
-        self.routes.update(
-            {("GET", PREFIX + p): Private(h, SIGNED, perm) for p, (h, perm) in private.items()}
-        )
+        return get_routes(public, private, SIGNED, PREFIX)
 
     def authenticate(self, req: Request, route: Private) -> DemoKey:
         """OKX's order of checks: headers, timestamp, key, passphrase, signature, IP list,
