@@ -77,6 +77,11 @@ F, U, W = sc.FAIL, sc.UNKNOWN, sc.WARN
 ONLINE, WARNING, UNSAFE, FAILED = Status.ONLINE, Status.WARNING, Status.UNSAFE, Status.FAILED
 NOT_PROVEN = {"key_valid": U, "read": U, "trade": U, "withdrawal_disabled": U, "ip_restricted": U}
 NOT_ANSWERED = {**NOT_PROVEN, "reachable": F, "clock": U}  # no answer from the exchange's API
+# A key of an account the sandbox marks restricted, refused before anything is proven
+# (Bitget's and OKX's own account-state codes).
+RESTRICTED_ACCOUNT = Case(
+    FAILED, "account_restricted", {**NOT_PROVEN, "read": F}, key={"account": "restricted"}
+)
 
 
 def standard_cases(

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from tests.core.diagnostics import scenarios as sc
 from tests.core.diagnostics.matrix import *  # noqa: F403 - the shared tests, collected here
-from tests.core.diagnostics.matrix import FAILED, NOT_PROVEN, Case, F, Spec, standard_cases
+from tests.core.diagnostics.matrix import (
+    FAILED,
+    RESTRICTED_ACCOUNT,
+    Case,
+    F,
+    Spec,
+    standard_cases,
+)
 
 CASES = standard_cases(
     withdraw=("stor", "stow", "wwow"),
@@ -17,9 +24,7 @@ CASES = standard_cases(
         Case(FAILED, "no_permission", {"futures": F}, market="both"),
     ),
     unknown_key="bg_ffffffffffffffffffffffffffffffff",
-    restricted=Case(
-        FAILED, "account_restricted", {**NOT_PROVEN, "read": F}, key={"account": "restricted"}
-    ),
+    restricted=RESTRICTED_ACCOUNT,
     passphrase=True,
 )
 

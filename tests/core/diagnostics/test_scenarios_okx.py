@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from tests.core.diagnostics import scenarios as sc
 from tests.core.diagnostics.matrix import *  # noqa: F403 - the shared tests, collected here
-from tests.core.diagnostics.matrix import FAILED, NOT_PROVEN, Case, F, Spec, standard_cases
+from tests.core.diagnostics.matrix import (
+    FAILED,
+    RESTRICTED_ACCOUNT,
+    Case,
+    F,
+    Spec,
+    standard_cases,
+)
 
 CASES = standard_cases(
     withdraw=("read_only", "trade", "withdraw"),
@@ -20,9 +27,7 @@ CASES = standard_cases(
         Case(FAILED, "futures_not_enabled", {"futures": F}, market="both"),
     ),
     unknown_key="0d6e1f2a-ffff-4fff-8fff-ffffffffffff",
-    restricted=Case(
-        FAILED, "account_restricted", {**NOT_PROVEN, "read": F}, key={"account": "restricted"}
-    ),
+    restricted=RESTRICTED_ACCOUNT,
     passphrase=True,
 )
 
