@@ -21,6 +21,7 @@ from typing import ClassVar, TypeVar
 from backfuture_core.sandbox.accounts import Account
 from backfuture_core.sandbox.keys import DemoKey
 from backfuture_core.sandbox.messages import ApiError, ErrorTable, Reply, Request, nginx_reply
+from backfuture_core.sandbox.records import Order, PositionState
 from backfuture_core.sandbox.world import World
 
 V = TypeVar("V")
@@ -73,6 +74,24 @@ def get_routes(
         {("GET", prefix + p): Private(h, scheme, perm) for p, (h, perm) in private.items()}
     )
     return routes
+
+
+def order_status(o: Order, new: str, partly: str, filled: str, cancelled: str) -> str:
+    """An order's status in the exchange's words: open with nothing or something filled, or
+    closed filled or cancelled."""
+    if o.is_open:
+        return partly if o.filled > 0 else new
+    return filled if o.status == "filled" else cancelled
+
+
+def futures_totals(
+    account: Account, now_ms: int
+) -> tuple[list[PositionState], float, float, float]:
+    """The open positions' states, the futures wallet's cash, the margin the positions hold and
+    their unrealised P&L."""
+    states = account.position_states(now_ms)
+    margin = sum(s.margin for s in states)
+    return states, account.futures_cash, margin, sum(s.unrealised for s in states)
 
 
 def hmac_hex(secret: str, payload: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from backfuture_core.sandbox.dialects.base import WorldView, time_window
+from backfuture_core.sandbox.dialects.base import WorldView, order_status, time_window
 from backfuture_core.sandbox.dialects.bybit_errors import ERRORS
 from backfuture_core.sandbox.dialects.bybit_market import SPOT, category_of, ok
 from backfuture_core.sandbox.keys import DemoKey
@@ -122,10 +122,7 @@ class BybitAccount(WorldView):
     def _order(self, o: Order) -> dict[str, object]:
         p = SPOT[o.base + o.quote]
         d, a = p.price_decimals, p.amount_decimals
-        if o.is_open:
-            status = "PartiallyFilled" if o.filled > 0 else "New"
-        else:
-            status = "Filled" if o.status == "filled" else "Cancelled"
+        status = order_status(o, "New", "PartiallyFilled", "Filled", "Cancelled")
         return {
             "orderId": o.id, "orderLinkId": o.client_id, "symbol": o.base + o.quote,
             "price": num(o.price, d), "qty": num(o.amount, a), "side": o.side.capitalize(),

@@ -7,7 +7,7 @@ backfuture_core.exchanges. Every answer is wrapped as ``{"success": true, "code"
 
 from __future__ import annotations
 
-from backfuture_core.sandbox.dialects.base import WorldView
+from backfuture_core.sandbox.dialects.base import WorldView, futures_totals
 from backfuture_core.sandbox.dialects.mexc_errors import CONTRACT_ERRORS
 from backfuture_core.sandbox.keys import DemoKey
 from backfuture_core.sandbox.messages import Reply, Request, json_reply
@@ -119,10 +119,7 @@ class MexcContract(WorldView):
 
     def assets(self, req: Request, key: DemoKey) -> Reply:
         account = self.world.account_of(key)
-        states = account.position_states(req.now_ms)
-        margin = sum(s.margin for s in states)
-        unrealised = sum(s.unrealised for s in states)
-        cash = account.futures_cash
+        _, cash, margin, unrealised = futures_totals(account, req.now_ms)
         rows = [
             {
                 "currency": "USDT",
