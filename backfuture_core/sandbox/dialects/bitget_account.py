@@ -156,8 +156,7 @@ class BitgetAccount(WorldView):
 
     def history_orders(self, req: Request, key: DemoKey) -> Reply:
         account = self.world.account_of(key)
-        pair = self._pair(req)
-        start, end = self._window(req)
+        pair, (start, end) = self._pair(req), self._window(req)
         found = (
             account.all_orders(start, end) if pair is None else account.orders(*pair, start, end)
         )
@@ -167,10 +166,8 @@ class BitgetAccount(WorldView):
 
     def fills(self, req: Request, key: DemoKey) -> Reply:
         account = self.world.account_of(key)
-        pair = self._pair(req)
-        start, end = self._window(req)
-        base, quote = pair if pair is not None else (None, None)
-        rows = account.trades(base, quote, start, end)
+        base, quote = self._pair(req) or (None, None)
+        rows = account.trades(base, quote, *self._window(req))
         rows.sort(key=lambda t: t.time_ms, reverse=True)
         return self._page([self._trade_body(account.uid, t) for t in rows], req, "tradeId")
 
