@@ -1,6 +1,7 @@
 """What every exchange dialect shares: the route table and its dispatch, key lookup and the
-checks that follow a valid signature (IP list, then permission), HMAC signing helpers, the
-time window of list endpoints, and the replies to injected faults.
+checks that follow a valid signature (IP list, then permission), HMAC signing helpers and the
+signing schemes several exchanges share (passphrase headers, a recvWindow), the time window of
+list endpoints, and the replies to injected faults.
 
 A dialect's handlers return a :class:`Reply` or raise the :class:`ApiError` its own
 :class:`ErrorTable` makes; public handlers take the request, private ones also the key that
@@ -13,15 +14,17 @@ import base64
 import hashlib
 import hmac
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from backfuture_core.sandbox.accounts import Account
 from backfuture_core.sandbox.keys import DemoKey
 from backfuture_core.sandbox.messages import ApiError, ErrorTable, Reply, Request, nginx_reply
+from backfuture_core.sandbox.records import Order, PositionState
 from backfuture_core.sandbox.world import World
 
+V = TypeVar("V")
 KeyLookup = Callable[[str], DemoKey | None]
 PublicHandler = Callable[[Request], Reply]
 PrivateHandler = Callable[[Request, DemoKey], Reply]
@@ -43,6 +46,54 @@ Route = Public | Private
 RouteTable = dict[tuple[str, str], Route]  # (method, path) -> route
 
 
+class WorldView:
+    """A group of a dialect's handlers, over the shared world."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+
+def listed(table: Mapping[str, V], name: str, errors: ErrorTable, kind: str) -> V:
+    """The entry `name` of `table` (a market, an instrument), or the exchange's `kind` error."""
+    entry = table.get(name)
+    if entry is None:
+        raise errors(kind)
+    return entry
+
+
+def get_routes(
+    public: Mapping[str, PublicHandler],
+    private: Mapping[str, tuple[PrivateHandler, str | None]],
+    scheme: str,
+    prefix: str = "",
+) -> RouteTable:
+    """The GET routes of `prefix` + path: public handlers, and private ones with the permission
+    each needs, all authenticated by `scheme`."""
+    routes: RouteTable = {("GET", prefix + p): Public(h) for p, h in public.items()}
+    routes.update(
+        {("GET", prefix + p): Private(h, scheme, perm) for p, (h, perm) in private.items()}
+    )
+    return routes
+
+
+def order_status(o: Order, new: str, partly: str, filled: str, cancelled: str) -> str:
+    """An order's status in the exchange's words: open with nothing or something filled, or
+    closed filled or cancelled."""
+    if o.is_open:
+        return partly if o.filled > 0 else new
+    return filled if o.status == "filled" else cancelled
+
+
+def futures_totals(
+    account: Account, now_ms: int
+) -> tuple[list[PositionState], float, float, float]:
+    """The open positions' states, the futures wallet's cash, the margin the positions hold and
+    their unrealised P&L."""
+    states = account.position_states(now_ms)
+    margin = sum(s.margin for s in states)
+    return states, account.futures_cash, margin, sum(s.unrealised for s in states)
+
+
 def hmac_hex(secret: str, payload: str) -> str:
     """Lower-case hex HMAC-SHA256."""
     return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
@@ -57,6 +108,33 @@ def hmac_b64(secret: str, payload: str) -> str:
 def same_signature(expected: str, sent: str) -> bool:
     """Constant-time comparison (of any text, not only ASCII)."""
     return hmac.compare_digest(expected.encode(), sent.encode())
+
+
+def hex_signed(secret: str, payload: str, signature: str) -> bool:
+    """Whether `signature` (any case) is the hex HMAC-SHA256 of `payload`; an empty one is not."""
+    return bool(signature) and same_signature(hmac_hex(secret, payload), signature.lower())
+
+
+def check_recv_window(
+    req: Request,
+    errors: ErrorTable,
+    *,
+    default: int,
+    maximum: int,
+    missing: str,
+    **missing_fields: object,
+) -> None:
+    """The Binance-style time check: a ``recvWindow`` (else `default`) of at most `maximum`, then
+    a ``timestamp`` (else the `missing` error) with ``timestamp < now + 1000`` and
+    ``now - timestamp <= recvWindow``."""
+    recv_window = req.int_param("recvWindow") or default
+    if recv_window > maximum:
+        raise errors("recv_window")
+    timestamp = req.int_param("timestamp")
+    if timestamp is None:
+        raise errors(missing, **missing_fields)
+    if not (timestamp < req.now_ms + 1000 and req.now_ms - timestamp <= recv_window):
+        raise errors("timestamp")
 
 
 def time_window(
@@ -119,6 +197,42 @@ class Dialect(ABC):
             raise errors(unknown)
         return key
 
+    def passphrase_key(
+        self,
+        req: Request,
+        errors: ErrorTable,
+        headers: tuple[tuple[str, str], ...],
+        *,
+        sent_ms: Callable[[str], int | None],
+        bad_timestamp: str,
+        window: int,
+        query: str,
+    ) -> DemoKey:
+        """The key of a request signed the OKX/Bitget way, before its IP list and permission:
+        `headers` are (name, error if absent) for the key, signature, timestamp and passphrase,
+        in that order; the timestamp (read by `sent_ms`) within `window` ms of now; a known key
+        with that passphrase; ``sign = base64(HMAC_SHA256(secret, timestamp + METHOD + path
+        [?query] + body))``."""
+        h = req.headers
+        for header, error in headers:
+            if not h.get(header):
+                raise errors(error)
+        key_header, sign_header, time_header, passphrase_header = (name for name, _ in headers)
+        timestamp = h[time_header]
+        sent = sent_ms(timestamp)
+        if sent is None:
+            raise errors(bad_timestamp)
+        if abs(req.now_ms - sent) > window:
+            raise errors("timestamp")
+        key = self.signing_key(h[key_header], errors, missing="missing_key", unknown="unknown_key")
+        if not same_signature(key.passphrase or "", h[passphrase_header]):
+            raise errors("passphrase")
+        path = req.path + ("?" + query if query else "")
+        expected = hmac_b64(key.secret, timestamp + req.method + path + req.body)
+        if not same_signature(expected, h[sign_header]):
+            raise errors("signature")
+        return key
+
     @staticmethod
     def admit(key: DemoKey, req: Request, permission: str | None, errors: ErrorTable) -> DemoKey:
         """The checks after a valid signature: the key's IP list, then the permission."""
@@ -172,3 +286,29 @@ class Dialect(ABC):
         error = self.errors_for(req)("server_error")
         error.status = status
         return error.reply()
+
+
+class OneTableDialect(Dialect):
+    """A dialect with one error table for all its paths (`errors`, whose ``maintenance`` error is
+    its maintenance reply), its API key in one header (`key_header`) and its routes from
+    :meth:`route_table`."""
+
+    errors: ClassVar[ErrorTable]
+    key_header: ClassVar[str]
+
+    def __init__(self, world: World, keys: KeyLookup) -> None:
+        super().__init__(world, keys)
+        self.routes = self.route_table(world)
+
+    @abstractmethod
+    def route_table(self, world: World) -> RouteTable:
+        """The dialect's routes, its handlers over `world`."""
+
+    def errors_for(self, req: Request) -> ErrorTable:
+        return self.errors
+
+    def maintenance(self, req: Request) -> Reply:
+        return self.errors("maintenance").reply()
+
+    def api_key_of(self, req: Request) -> str | None:
+        return req.headers.get(self.key_header)

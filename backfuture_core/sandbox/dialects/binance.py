@@ -12,18 +12,18 @@ when ``timestamp < serverTime + 1000`` and ``serverTime - timestamp <= recvWindo
 from __future__ import annotations
 
 from backfuture_core.sandbox.dialects.base import (
-    Dialect,
-    KeyLookup,
+    OneTableDialect,
     Private,
     Public,
-    hmac_hex,
-    same_signature,
+    RouteTable,
+    check_recv_window,
+    hex_signed,
 )
 from backfuture_core.sandbox.dialects.binance_account import BinanceAccount
 from backfuture_core.sandbox.dialects.binance_errors import ERRORS
 from backfuture_core.sandbox.dialects.binance_market import BinanceMarket
 from backfuture_core.sandbox.keys import DemoKey
-from backfuture_core.sandbox.messages import ErrorTable, Reply, Request
+from backfuture_core.sandbox.messages import Request
 from backfuture_core.sandbox.world import World
 
 RECV_WINDOW = 5_000
@@ -32,14 +32,14 @@ SIGNED = "hmac"
 READ, FUTURES = "enableReading", "enableFutures"
 
 
-class BinanceDialect(Dialect):
-    name = "binance"
+class BinanceDialect(OneTableDialect):
+    # the spot, wallet and futures APIs share the codes the sandbox serves
+    name, errors, key_header = "binance", ERRORS, "X-MBX-APIKEY"
 
-    def __init__(self, world: World, keys: KeyLookup) -> None:
-        super().__init__(world, keys)
+    def route_table(self, world: World) -> RouteTable:
         market, account = BinanceMarket(world), BinanceAccount(world)
         v3, fapi = "/api/v3/", "/fapi/"
-        self.routes = {
+        return {
             ("GET", v3 + "ping"): Public(market.ping),
             ("GET", v3 + "time"): Public(market.time),
             ("GET", v3 + "exchangeInfo"): Public(market.exchange_info),
@@ -67,15 +67,6 @@ class BinanceDialect(Dialect):
             ("GET", fapi + "v1/userTrades"): Private(account.no_rows, SIGNED, FUTURES),
         }
 
-    def errors_for(self, req: Request) -> ErrorTable:
-        return ERRORS  # the spot, wallet and futures APIs share the codes the sandbox serves
-
-    def maintenance(self, req: Request) -> Reply:
-        return ERRORS("maintenance").reply()
-
-    def api_key_of(self, req: Request) -> str | None:
-        return req.headers.get("X-MBX-APIKEY")
-
     def authenticate(self, req: Request, route: Private) -> DemoKey:
         api_key = req.headers.get("X-MBX-APIKEY")
         key = self.signing_key(api_key, ERRORS, missing="api_key_format", unknown="invalid_key")
@@ -84,14 +75,14 @@ class BinanceDialect(Dialect):
         total = req.raw_query + req.body
         payload, _, signature = total.rpartition("signature=")
         payload = payload.removesuffix("&")
-        if not signature or not same_signature(hmac_hex(key.secret, payload), signature.lower()):
+        if not hex_signed(key.secret, payload, signature):
             raise ERRORS("signature")
-        recv_window = req.int_param("recvWindow") or RECV_WINDOW
-        if recv_window > RECV_WINDOW_MAX:
-            raise ERRORS("recv_window")
-        timestamp = req.int_param("timestamp")
-        if timestamp is None:
-            raise ERRORS("missing", name="timestamp")
-        if not (timestamp < req.now_ms + 1000 and req.now_ms - timestamp <= recv_window):
-            raise ERRORS("timestamp")
+        check_recv_window(
+            req,
+            ERRORS,
+            default=RECV_WINDOW,
+            maximum=RECV_WINDOW_MAX,
+            missing="missing",
+            name="timestamp",
+        )
         return self.admit(key, req, route.permission, ERRORS)

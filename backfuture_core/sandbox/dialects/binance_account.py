@@ -8,17 +8,25 @@ Written from Binance's API documentation and ccxt's recorded bodies
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from backfuture_core.sandbox.dialects.base import time_window
+from backfuture_core.sandbox.dialects.base import (
+    WorldView,
+    futures_totals,
+    order_status,
+    time_window,
+)
 from backfuture_core.sandbox.dialects.binance_errors import ERRORS
 from backfuture_core.sandbox.dialects.binance_market import LINEAR, SPOT, pair_of
 from backfuture_core.sandbox.keys import DemoKey
 from backfuture_core.sandbox.messages import Reply, Request, json_reply
 from backfuture_core.sandbox.prices import ASSETS, hash64, num, text_key
 from backfuture_core.sandbox.records import Order, Trade
-from backfuture_core.sandbox.world import World
 from backfuture_core.values import DAY_MS
+
+R = TypeVar("R", Order, Trade)
 
 FLAGS = (
     "enableReading", "enableSpotAndMarginTrading", "enableWithdrawals", "enableInternalTransfer",
@@ -29,10 +37,7 @@ SPOT_SPAN = DAY_MS  # allOrders and myTrades: at most 24 hours per call
 ROWS_MAX = 1000
 
 
-class BinanceAccount:
-    def __init__(self, world: World) -> None:
-        self.world = world
-
+class BinanceAccount(WorldView):
     def api_restrictions(self, req: Request, key: DemoKey) -> Reply:
         created = datetime(2025, 1, 1, tzinfo=UTC).timestamp() * 1000
         created += hash64(text_key(key.api_key)) % (300 * DAY_MS)
@@ -66,10 +71,7 @@ class BinanceAccount:
     def _order(self, o: Order) -> dict[str, object]:
         p = SPOT[o.base + o.quote]
         d, a = p.price_decimals, p.amount_decimals
-        if o.is_open:
-            status = "PARTIALLY_FILLED" if o.filled > 0 else "NEW"
-        else:
-            status = "FILLED" if o.status == "filled" else "CANCELED"
+        status = order_status(o, "NEW", "PARTIALLY_FILLED", "FILLED", "CANCELED")
         return {
             "symbol": o.base + o.quote, "orderId": int(o.id), "orderListId": -1,
             "clientOrderId": o.client_id, "price": num(o.price, d), "origQty": num(o.amount, a),
@@ -106,29 +108,27 @@ class BinanceAccount:
         first, last = time_window(start, end, req.now_ms, SPOT_SPAN, SPOT_SPAN)
         return first, min(last, req.now_ms), start is not None
 
-    def all_orders(self, req: Request, key: DemoKey) -> Reply:
+    def _listed(self, req: Request, listing: Callable[[str, str, int, int], list[R]]) -> list[R]:
+        """The rows of a pair's `listing` in the request's window: the first `limit` from a
+        start, else the last."""
         pair = pair_of(req, futures=False)
         start, end, from_start = self._window(req)
-        rows = self.world.account_of(key).orders(pair.base, pair.quote, start, end)
+        rows = listing(pair.base, pair.quote, start, end)
         limit = req.limit("limit", 500, 1, ROWS_MAX)
-        rows = rows[:limit] if from_start else rows[-limit:]
+        return rows[:limit] if from_start else rows[-limit:]
+
+    def all_orders(self, req: Request, key: DemoKey) -> Reply:
+        rows = self._listed(req, self.world.account_of(key).orders)
         return json_reply([self._order(o) for o in rows])
 
     def my_trades(self, req: Request, key: DemoKey) -> Reply:
-        pair = pair_of(req, futures=False)
-        start, end, from_start = self._window(req)
-        rows = self.world.account_of(key).trades(pair.base, pair.quote, start, end)
-        limit = req.limit("limit", 500, 1, ROWS_MAX)
-        rows = rows[:limit] if from_start else rows[-limit:]
+        rows = self._listed(req, self.world.account_of(key).trades)
         return json_reply([self._trade(t) for t in rows])
 
     # ---------------------------------------------------------------------- futures
     def futures_account(self, req: Request, key: DemoKey) -> Reply:
         account = self.world.account_of(key)
-        states = account.position_states(req.now_ms)
-        margin = sum(s.margin for s in states)
-        pnl = sum(s.unrealised for s in states)
-        cash = account.futures_cash
+        states, cash, margin, pnl = futures_totals(account, req.now_ms)
         available = max(cash - margin + min(pnl, 0.0), 0.0)
         asset = {
             "asset": "USDT", "walletBalance": num(cash, 8), "unrealizedProfit": num(pnl, 8),

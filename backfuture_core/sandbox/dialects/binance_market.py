@@ -7,10 +7,10 @@ Written from Binance's API documentation and ccxt's recorded bodies
 
 from __future__ import annotations
 
+from backfuture_core.sandbox.dialects.base import WorldView
 from backfuture_core.sandbox.dialects.binance_errors import ERRORS
 from backfuture_core.sandbox.messages import Reply, Request, json_reply
 from backfuture_core.sandbox.prices import MONTH, PERPETUALS, SPOT_PAIRS, WEEK_MS, Pair, num
-from backfuture_core.sandbox.world import World
 from backfuture_core.values import DAY_MS, HOUR_MS, MINUTE_MS
 
 INTERVALS: dict[str, int | str] = {
@@ -51,11 +51,8 @@ def _filters(p: Pair) -> list[dict[str, object]]:
     ]
 
 
-class BinanceMarket:
+class BinanceMarket(WorldView):
     """Public market data of both APIs (``futures`` picks the /fapi flavour)."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
 
     def time(self, req: Request) -> Reply:
         return json_reply({"serverTime": req.now_ms})

@@ -15,18 +15,16 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from backfuture_core.sandbox.dialects.base import (
-    Dialect,
-    KeyLookup,
+    OneTableDialect,
     Private,
-    Public,
-    hmac_b64,
-    same_signature,
+    RouteTable,
+    get_routes,
 )
 from backfuture_core.sandbox.dialects.bitget_account import BitgetAccount
 from backfuture_core.sandbox.dialects.bitget_market import BitgetMarket
 from backfuture_core.sandbox.dialects.bitget_replies import ERRORS
 from backfuture_core.sandbox.keys import DemoKey
-from backfuture_core.sandbox.messages import ErrorTable, Reply, Request, parse_int
+from backfuture_core.sandbox.messages import Request, parse_int
 from backfuture_core.sandbox.world import World
 
 TIMESTAMP_WINDOW = 30_000
@@ -42,11 +40,10 @@ HEADERS = (
 )
 
 
-class BitgetDialect(Dialect):
-    name = "bitget"
+class BitgetDialect(OneTableDialect):
+    name, errors, key_header = "bitget", ERRORS, "ACCESS-KEY"
 
-    def __init__(self, world: World, keys: KeyLookup) -> None:
-        super().__init__(world, keys)
+    def route_table(self, world: World) -> RouteTable:
         market, account = BitgetMarket(world), BitgetAccount(world)
         public = {
             "/api/v2/public/time": market.time,
@@ -70,40 +67,20 @@ class BitgetDialect(Dialect):
             "/api/v2/mix/order/fills": (account.no_mix_fills, FUTURES_READ),
             "/api/v2/mix/order/fill-history": (account.no_mix_fills, FUTURES_READ),
         }
-        self.routes = {("GET", p): Public(h) for p, h in public.items()}
-        self.routes.update({("GET", p): Private(h, SIGNED, g) for p, (h, g) in private.items()})
-
-    def errors_for(self, req: Request) -> ErrorTable:
-        return ERRORS
-
-    def maintenance(self, req: Request) -> Reply:
-        return ERRORS("maintenance").reply()
-
-    def api_key_of(self, req: Request) -> str | None:
-        return req.headers.get("ACCESS-KEY")
+        return get_routes(public, private, SIGNED)
 
     def authenticate(self, req: Request, route: Private) -> DemoKey:
         """Bitget's order of checks: headers, timestamp, key, passphrase, signature, IP list,
         authorities, then the account's own state."""
-        h = req.headers
-        for header, error in HEADERS:
-            if not h.get(header):
-                raise ERRORS(error)
-        timestamp = h["ACCESS-TIMESTAMP"]
-        sent = parse_int(timestamp)
-        if sent is None:
-            raise ERRORS("missing_timestamp")
-        if abs(req.now_ms - sent) > TIMESTAMP_WINDOW:
-            raise ERRORS("timestamp")
-        key = self.signing_key(
-            h["ACCESS-KEY"], ERRORS, missing="missing_key", unknown="unknown_key"
+        key = self.passphrase_key(
+            req,
+            ERRORS,
+            HEADERS,
+            sent_ms=parse_int,
+            bad_timestamp="missing_timestamp",
+            window=TIMESTAMP_WINDOW,
+            query=unquote(req.raw_query),  # Bitget signs the query string decoded
         )
-        if not same_signature(key.passphrase or "", h["ACCESS-PASSPHRASE"]):
-            raise ERRORS("passphrase")
-        path = req.path + ("?" + unquote(req.raw_query) if req.raw_query else "")
-        expected = hmac_b64(key.secret, timestamp + req.method + path + req.body)
-        if not same_signature(expected, h["ACCESS-SIGN"]):
-            raise ERRORS("signature")
         self.admit(key, req, None, ERRORS)
         if route.permission and not GROUPS[route.permission] & set(key.permissions):
             raise ERRORS("no_permission")

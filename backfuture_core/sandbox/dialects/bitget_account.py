@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 
-from backfuture_core.sandbox.dialects.base import time_window
+from backfuture_core.sandbox.dialects.base import WorldView, time_window
 from backfuture_core.sandbox.dialects.bitget_market import PAIRS, spot_pair
 from backfuture_core.sandbox.dialects.bitget_replies import PAGE_LIMIT, ok
 from backfuture_core.sandbox.keys import DemoKey
 from backfuture_core.sandbox.messages import Reply, Request
 from backfuture_core.sandbox.prices import ASSETS, find_perpetual, num
 from backfuture_core.sandbox.records import Order, Trade
-from backfuture_core.sandbox.world import World
 from backfuture_core.values import DAY_MS
 
 LIST_DAYS = 90
@@ -25,10 +24,7 @@ STATUS = {"open": "live", "filled": "filled", "canceled": "cancelled"}
 REGISTERED_MS = 1_609_459_200_000
 
 
-class BitgetAccount:
-    def __init__(self, world: World) -> None:
-        self.world = world
-
+class BitgetAccount(WorldView):
     def info(self, req: Request, key: DemoKey) -> Reply:
         uid = self.world.account_of(key).uid
         data = {
@@ -160,8 +156,7 @@ class BitgetAccount:
 
     def history_orders(self, req: Request, key: DemoKey) -> Reply:
         account = self.world.account_of(key)
-        pair = self._pair(req)
-        start, end = self._window(req)
+        pair, (start, end) = self._pair(req), self._window(req)
         found = (
             account.all_orders(start, end) if pair is None else account.orders(*pair, start, end)
         )
@@ -171,10 +166,8 @@ class BitgetAccount:
 
     def fills(self, req: Request, key: DemoKey) -> Reply:
         account = self.world.account_of(key)
-        pair = self._pair(req)
-        start, end = self._window(req)
-        base, quote = pair if pair is not None else (None, None)
-        rows = account.trades(base, quote, start, end)
+        base, quote = self._pair(req) or (None, None)
+        rows = account.trades(base, quote, *self._window(req))
         rows.sort(key=lambda t: t.time_ms, reverse=True)
         return self._page([self._trade_body(account.uid, t) for t in rows], req, "tradeId")
 

@@ -7,6 +7,7 @@ backfuture_core.exchanges. Symbols are "BTCUSDT" on both; candles come oldest fi
 
 from __future__ import annotations
 
+from backfuture_core.sandbox.dialects.base import WorldView, listed
 from backfuture_core.sandbox.dialects.bitget_replies import ERRORS, ok
 from backfuture_core.sandbox.messages import Reply, Request
 from backfuture_core.sandbox.prices import (
@@ -18,7 +19,6 @@ from backfuture_core.sandbox.prices import (
     Perpetual,
     num,
 )
-from backfuture_core.sandbox.world import World
 from backfuture_core.values import DAY_MS, HOUR_MS, MINUTE_MS
 
 GRANULARITIES: dict[str, int | str] = {
@@ -32,16 +32,10 @@ CANDLE_LIMIT = 1000
 
 
 def spot_pair(symbol: str) -> Pair:
-    pair = PAIRS.get(symbol)
-    if pair is None:
-        raise ERRORS("bad_symbol")
-    return pair
+    return listed(PAIRS, symbol, ERRORS, "bad_symbol")
 
 
-class BitgetMarket:
-    def __init__(self, world: World) -> None:
-        self.world = world
-
+class BitgetMarket(WorldView):
     def time(self, req: Request) -> Reply:
         return ok({"serverTime": str(req.now_ms)}, req)
 

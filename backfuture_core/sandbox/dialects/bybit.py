@@ -10,18 +10,17 @@ timestamp + api_key + recv_window + (query string | JSON body)))``; the request 
 from __future__ import annotations
 
 from backfuture_core.sandbox.dialects.base import (
-    Dialect,
-    KeyLookup,
+    OneTableDialect,
     Private,
     Public,
-    hmac_hex,
-    same_signature,
+    RouteTable,
+    hex_signed,
 )
 from backfuture_core.sandbox.dialects.bybit_account import BybitAccount
 from backfuture_core.sandbox.dialects.bybit_errors import ERRORS
 from backfuture_core.sandbox.dialects.bybit_market import BybitMarket
 from backfuture_core.sandbox.keys import DemoKey
-from backfuture_core.sandbox.messages import ErrorTable, Reply, Request, parse_int
+from backfuture_core.sandbox.messages import Request, parse_int
 from backfuture_core.sandbox.world import World
 
 RECV_WINDOW = 5_000
@@ -30,14 +29,13 @@ SIGNED = "v5"
 RESTRICTED = "Compliance:Restricted"
 
 
-class BybitDialect(Dialect):
-    name = "bybit"
+class BybitDialect(OneTableDialect):
+    name, errors, key_header = "bybit", ERRORS, "X-BAPI-API-KEY"
 
-    def __init__(self, world: World, keys: KeyLookup) -> None:
-        super().__init__(world, keys)
+    def route_table(self, world: World) -> RouteTable:
         market, account = BybitMarket(world), BybitAccount(world)
         v5 = "/v5/"
-        self.routes = {
+        return {
             ("GET", v5 + "market/time"): Public(market.time),
             ("GET", v5 + "market/instruments-info"): Public(market.instruments),
             ("GET", v5 + "market/tickers"): Public(market.tickers),
@@ -51,15 +49,6 @@ class BybitDialect(Dialect):
             ("GET", v5 + "execution/list"): Private(account.executions, SIGNED),
         }
 
-    def errors_for(self, req: Request) -> ErrorTable:
-        return ERRORS
-
-    def maintenance(self, req: Request) -> Reply:
-        return ERRORS("maintenance").reply()
-
-    def api_key_of(self, req: Request) -> str | None:
-        return req.headers.get("X-BAPI-API-KEY")
-
     def authenticate(self, req: Request, route: Private) -> DemoKey:
         api_key = req.headers.get("X-BAPI-API-KEY")
         key = self.signing_key(api_key, ERRORS, missing="invalid_key", unknown="invalid_key")
@@ -71,9 +60,7 @@ class BybitDialect(Dialect):
             + window_text
             + (req.body if req.method == "POST" else req.raw_query)
         )
-        if not same_signature(
-            hmac_hex(key.secret, payload), req.headers.get("X-BAPI-SIGN", "").lower()
-        ):
+        if not hex_signed(key.secret, payload, req.headers.get("X-BAPI-SIGN", "")):
             raise ERRORS("signature")
         timestamp = parse_int(sent)
         window = parse_int(window_text) or RECV_WINDOW

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from backfuture_core.sandbox.dialects.base import time_window
+from backfuture_core.sandbox.dialects.base import WorldView, order_status, time_window
 from backfuture_core.sandbox.dialects.bybit_errors import ERRORS
 from backfuture_core.sandbox.dialects.bybit_market import SPOT, category_of, ok
 from backfuture_core.sandbox.keys import DemoKey
 from backfuture_core.sandbox.messages import Reply, Request
 from backfuture_core.sandbox.prices import ASSETS, hash64, num, text_key
 from backfuture_core.sandbox.records import Order, Trade
-from backfuture_core.sandbox.world import World
 from backfuture_core.values import DAY_MS
 
 GROUPS = ("ContractTrade", "Spot", "Wallet", "Options", "Derivatives", "CopyTrading",
@@ -30,10 +29,7 @@ def _iso(ms: float) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class BybitAccount:
-    def __init__(self, world: World) -> None:
-        self.world = world
-
+class BybitAccount(WorldView):
     def query_api(self, req: Request, key: DemoKey) -> Reply:
         created = datetime(2025, 1, 1, tzinfo=UTC).timestamp() * 1000
         created += hash64(text_key(key.api_key)) % (300 * DAY_MS)
@@ -126,10 +122,7 @@ class BybitAccount:
     def _order(self, o: Order) -> dict[str, object]:
         p = SPOT[o.base + o.quote]
         d, a = p.price_decimals, p.amount_decimals
-        if o.is_open:
-            status = "PartiallyFilled" if o.filled > 0 else "New"
-        else:
-            status = "Filled" if o.status == "filled" else "Cancelled"
+        status = order_status(o, "New", "PartiallyFilled", "Filled", "Cancelled")
         return {
             "orderId": o.id, "orderLinkId": o.client_id, "symbol": o.base + o.quote,
             "price": num(o.price, d), "qty": num(o.amount, a), "side": o.side.capitalize(),

@@ -8,10 +8,10 @@ answer is wrapped as ``{"retCode": 0, "retMsg": "OK", "result", "retExtInfo", "t
 
 from __future__ import annotations
 
+from backfuture_core.sandbox.dialects.base import WorldView
 from backfuture_core.sandbox.dialects.bybit_errors import ERRORS
 from backfuture_core.sandbox.messages import Reply, Request, json_reply
 from backfuture_core.sandbox.prices import MONTH, PERPETUALS, SPOT_PAIRS, WEEK_MS, Pair, num
-from backfuture_core.sandbox.world import World
 from backfuture_core.values import DAY_MS, MINUTE_MS
 
 INTERVALS: dict[str, int | str] = {
@@ -50,10 +50,7 @@ def pair_of(req: Request, category: str) -> Pair:
     return pair
 
 
-class BybitMarket:
-    def __init__(self, world: World) -> None:
-        self.world = world
-
+class BybitMarket(WorldView):
     def time(self, req: Request) -> Reply:
         seconds = req.now_ms // 1000
         return ok({"timeSecond": str(seconds), "timeNano": str(req.now_ms * 10**6)}, req.now_ms)

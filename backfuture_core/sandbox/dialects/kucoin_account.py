@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 
-from backfuture_core.sandbox.dialects.base import time_window
+from backfuture_core.sandbox.dialects.base import WorldView, time_window
 from backfuture_core.sandbox.dialects.kucoin_market import PAIRS, spot_pair
 from backfuture_core.sandbox.dialects.kucoin_replies import ERRORS, hex_id, ok, page
 from backfuture_core.sandbox.keys import DemoKey
 from backfuture_core.sandbox.messages import Reply, Request
 from backfuture_core.sandbox.prices import ASSETS, Pair, hash64, num, text_key
 from backfuture_core.sandbox.records import Order, Trade
-from backfuture_core.sandbox.world import World
 from backfuture_core.values import DAY_MS
 
 LIST_WINDOW_MS = 7 * DAY_MS
@@ -27,11 +26,8 @@ def _mask_ip(ip: str) -> str:
     return f"{parts[0]}.**.{parts[-1]}" if len(parts) == 4 else ip
 
 
-class KucoinAccount:
+class KucoinAccount(WorldView):
     """The spot account of the signing key."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
 
     def api_key_info(self, req: Request, key: DemoKey) -> Reply:
         return ok(

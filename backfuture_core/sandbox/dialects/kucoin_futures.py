@@ -7,21 +7,18 @@ backfuture_core.exchanges.
 
 from __future__ import annotations
 
+from backfuture_core.sandbox.dialects.base import WorldView
 from backfuture_core.sandbox.dialects.kucoin_replies import ERRORS, hex_id, ok, page
 from backfuture_core.sandbox.keys import DemoKey
 from backfuture_core.sandbox.messages import Reply, Request
 from backfuture_core.sandbox.prices import PERPETUALS, Perpetual, find_perpetual, hash64, num
-from backfuture_core.sandbox.world import World
 from backfuture_core.values import HOUR_MS
 
 PERPS: dict[str, Perpetual] = {p.kucoin_symbol: p for p in PERPETUALS}
 
 
-class KucoinFutures:
+class KucoinFutures(WorldView):
     """The futures endpoints."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
 
     def contracts_active(self, req: Request) -> Reply:
         data = []

@@ -7,11 +7,11 @@ backfuture_core.exchanges.
 
 from __future__ import annotations
 
+from backfuture_core.sandbox.dialects.base import WorldView, listed
 from backfuture_core.sandbox.dialects.kucoin_replies import ERRORS, OK, ok
 from backfuture_core.sandbox.keys import DemoKey
 from backfuture_core.sandbox.messages import Reply, Request, json_reply
 from backfuture_core.sandbox.prices import ASSETS, MONTH, SPOT_PAIRS, WEEK_MS, Pair, num
-from backfuture_core.sandbox.world import World
 from backfuture_core.values import DAY_MS, HOUR_MS, MINUTE_MS
 
 CANDLE_TYPES: dict[str, int | str] = {
@@ -37,17 +37,11 @@ PAIRS: dict[str, Pair] = {f"{p.base}-{p.quote}": p for p in SPOT_PAIRS["kucoin"]
 
 def spot_pair(symbol: str) -> Pair:
     """The market of a KuCoin symbol ("BTC-USDT"), or KuCoin's unsupported-pair error."""
-    pair = PAIRS.get(symbol)
-    if pair is None:
-        raise ERRORS("bad_symbol")
-    return pair
+    return listed(PAIRS, symbol, ERRORS, "bad_symbol")
 
 
-class KucoinMarket:
+class KucoinMarket(WorldView):
     """The spot market-data endpoints."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
 
     def timestamp(self, req: Request) -> Reply:
         return json_reply({"code": OK, "msg": "success", "data": req.now_ms})

@@ -17,6 +17,8 @@ from backfuture_core.sandbox.dialects.base import (
     KeyLookup,
     Private,
     Public,
+    check_recv_window,
+    hex_signed,
     hmac_hex,
     same_signature,
 )
@@ -121,16 +123,15 @@ class MexcDialect(Dialect):
             payload, signature = "", req.raw_query[len("signature=") :]
         else:
             payload, _, signature = req.raw_query.rpartition("&signature=")
-        if not signature or not same_signature(hmac_hex(key.secret, payload), signature.lower()):
+        if not hex_signed(key.secret, payload, signature):
             raise SPOT_ERRORS("signature")
-        timestamp = req.int_param("timestamp")
-        recv_window = req.int_param("recvWindow") or SPOT_RECV_WINDOW
-        if recv_window > SPOT_RECV_WINDOW_MAX:
-            raise SPOT_ERRORS("recv_window")
-        if timestamp is None or not (
-            timestamp < req.now_ms + 1000 and req.now_ms - timestamp <= recv_window
-        ):
-            raise SPOT_ERRORS("timestamp")
+        check_recv_window(
+            req,
+            SPOT_ERRORS,
+            default=SPOT_RECV_WINDOW,
+            maximum=SPOT_RECV_WINDOW_MAX,
+            missing="timestamp",
+        )
         return self.admit(key, req, permission, SPOT_ERRORS)
 
     def _authenticate_contract(self, req: Request, permission: str | None) -> DemoKey:

@@ -7,11 +7,11 @@ backfuture_core.exchanges. Every answer is wrapped as ``{"success": true, "code"
 
 from __future__ import annotations
 
+from backfuture_core.sandbox.dialects.base import WorldView, futures_totals
 from backfuture_core.sandbox.dialects.mexc_errors import CONTRACT_ERRORS
 from backfuture_core.sandbox.keys import DemoKey
 from backfuture_core.sandbox.messages import Reply, Request, json_reply
 from backfuture_core.sandbox.prices import PERPETUALS, Perpetual, find_perpetual
-from backfuture_core.sandbox.world import World
 
 PERPS: dict[str, Perpetual] = {p.mexc_symbol: p for p in PERPETUALS}
 
@@ -20,11 +20,8 @@ def _ok(data: object) -> Reply:
     return json_reply({"success": True, "code": 0, "data": data})
 
 
-class MexcContract:
+class MexcContract(WorldView):
     """The contract v1 endpoints."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
 
     def ping(self, req: Request) -> Reply:
         return _ok(req.now_ms)
@@ -122,10 +119,7 @@ class MexcContract:
 
     def assets(self, req: Request, key: DemoKey) -> Reply:
         account = self.world.account_of(key)
-        states = account.position_states(req.now_ms)
-        margin = sum(s.margin for s in states)
-        unrealised = sum(s.unrealised for s in states)
-        cash = account.futures_cash
+        _, cash, margin, unrealised = futures_totals(account, req.now_ms)
         rows = [
             {
                 "currency": "USDT",

@@ -13,18 +13,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from backfuture_core.sandbox.dialects.base import (
-    Dialect,
-    KeyLookup,
+    OneTableDialect,
     Private,
-    Public,
-    hmac_b64,
-    same_signature,
+    RouteTable,
+    get_routes,
 )
 from backfuture_core.sandbox.dialects.okx_account import OkxAccount
 from backfuture_core.sandbox.dialects.okx_market import OkxMarket
 from backfuture_core.sandbox.dialects.okx_replies import ERRORS
 from backfuture_core.sandbox.keys import DemoKey
-from backfuture_core.sandbox.messages import ErrorTable, Reply, Request
+from backfuture_core.sandbox.messages import Request
 from backfuture_core.sandbox.world import World
 
 TIMESTAMP_WINDOW = 30_000
@@ -45,11 +43,10 @@ def _iso_ms(text: str) -> int | None:
         return None
 
 
-class OkxDialect(Dialect):
-    name = "okx"
+class OkxDialect(OneTableDialect):
+    name, errors, key_header = "okx", ERRORS, "OK-ACCESS-KEY"
 
-    def __init__(self, world: World, keys: KeyLookup) -> None:
-        super().__init__(world, keys)
+    def route_table(self, world: World) -> RouteTable:
         market, account = OkxMarket(world), OkxAccount(world)
         public = {
             "/public/time": market.time,
@@ -70,42 +67,20 @@ class OkxDialect(Dialect):
             "/trade/fills": (account.fills, None),
             "/trade/fills-history": (account.fills_history, None),
         }
-        self.routes = {("GET", PREFIX + p): Public(h) for p, h in public.items()}
-        self.routes.update(
-            {("GET", PREFIX + p): Private(h, SIGNED, perm) for p, (h, perm) in private.items()}
-        )
-
-    def errors_for(self, req: Request) -> ErrorTable:
-        return ERRORS
-
-    def maintenance(self, req: Request) -> Reply:
-        return ERRORS("maintenance").reply()
-
-    def api_key_of(self, req: Request) -> str | None:
-        return req.headers.get("OK-ACCESS-KEY")
+        return get_routes(public, private, SIGNED, PREFIX)
 
     def authenticate(self, req: Request, route: Private) -> DemoKey:
         """OKX's order of checks: headers, timestamp, key, passphrase, signature, IP list,
         permission, then the account's own state."""
-        h = req.headers
-        for header, error in HEADERS:
-            if not h.get(header):
-                raise ERRORS(error)
-        timestamp = h["OK-ACCESS-TIMESTAMP"]
-        sent = _iso_ms(timestamp)
-        if sent is None:
-            raise ERRORS("bad_timestamp")
-        if abs(req.now_ms - sent) > TIMESTAMP_WINDOW:
-            raise ERRORS("timestamp")
-        key = self.signing_key(
-            h["OK-ACCESS-KEY"], ERRORS, missing="missing_key", unknown="unknown_key"
+        key = self.passphrase_key(
+            req,
+            ERRORS,
+            HEADERS,
+            sent_ms=_iso_ms,
+            bad_timestamp="bad_timestamp",
+            window=TIMESTAMP_WINDOW,
+            query=req.raw_query,  # OKX signs the query exactly as sent
         )
-        if not same_signature(key.passphrase or "", h["OK-ACCESS-PASSPHRASE"]):
-            raise ERRORS("passphrase")
-        path = req.path + ("?" + req.raw_query if req.raw_query else "")
-        expected = hmac_b64(key.secret, timestamp + req.method + path + req.body)
-        if not same_signature(expected, h["OK-ACCESS-SIGN"]):
-            raise ERRORS("signature")
         self.admit(key, req, route.permission, ERRORS)
         if key.account == "restricted":
             raise ERRORS("account_restricted")

@@ -9,6 +9,7 @@ than) and ``before`` (newer than) timestamps.
 
 from __future__ import annotations
 
+from backfuture_core.sandbox.dialects.base import WorldView, listed
 from backfuture_core.sandbox.dialects.okx_replies import ERRORS, ok
 from backfuture_core.sandbox.messages import Reply, Request
 from backfuture_core.sandbox.prices import (
@@ -20,7 +21,6 @@ from backfuture_core.sandbox.prices import (
     Perpetual,
     num,
 )
-from backfuture_core.sandbox.world import World
 from backfuture_core.values import DAY_MS, HOUR_MS, MINUTE_MS
 
 BARS: dict[str, int | str] = {
@@ -37,16 +37,10 @@ LISTED_MS = 1_546_300_800_000
 
 
 def spot_pair(inst_id: str) -> Pair:
-    pair = PAIRS.get(inst_id)
-    if pair is None:
-        raise ERRORS("bad_instrument")
-    return pair
+    return listed(PAIRS, inst_id, ERRORS, "bad_instrument")
 
 
-class OkxMarket:
-    def __init__(self, world: World) -> None:
-        self.world = world
-
+class OkxMarket(WorldView):
     def time(self, req: Request) -> Reply:
         return ok([{"ts": str(req.now_ms)}])
 

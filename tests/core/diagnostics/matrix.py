@@ -77,6 +77,39 @@ F, U, W = sc.FAIL, sc.UNKNOWN, sc.WARN
 ONLINE, WARNING, UNSAFE, FAILED = Status.ONLINE, Status.WARNING, Status.UNSAFE, Status.FAILED
 NOT_PROVEN = {"key_valid": U, "read": U, "trade": U, "withdrawal_disabled": U, "ip_restricted": U}
 NOT_ANSWERED = {**NOT_PROVEN, "reachable": F, "clock": U}  # no answer from the exchange's API
+# A key of an account the sandbox marks restricted, refused before anything is proven
+# (Bitget's and OKX's own account-state codes).
+RESTRICTED_ACCOUNT = Case(
+    FAILED, "account_restricted", {**NOT_PROVEN, "read": F}, key={"account": "restricted"}
+)
+
+
+def passphrase_spec(
+    exchange: str,
+    name: str,
+    *,
+    time_path: str,
+    key_path: str,
+    spot_path: str,
+    futures_path: str,
+    market_downloads: frozenset[str],
+    **cases: Any,
+) -> Spec:
+    """The matrix of an exchange whose keys have a Passphrase (Bitget, OKX): its demo keys
+    "`name` Spot Main" and "`name` Futures", the sandbox's restricted account, a wrong
+    passphrase as the command line's failure, and `cases` as :func:`standard_cases` takes."""
+    return Spec(
+        exchange=exchange,
+        spot=sc.KEYS[f"{name} Spot Main"],
+        futures=sc.KEYS[f"{name} Futures"],
+        time_path=time_path,
+        key_path=key_path,
+        spot_path=spot_path,
+        futures_path=futures_path,
+        market_downloads=market_downloads,
+        cases=standard_cases(restricted=RESTRICTED_ACCOUNT, passphrase=True, **cases),
+        cli_failure="wrong passphrase",
+    )
 
 
 def standard_cases(

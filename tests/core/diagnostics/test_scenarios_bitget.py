@@ -4,11 +4,12 @@ request budget of a test, the CLI and the account id. The tests live in `matrix.
 
 from __future__ import annotations
 
-from tests.core.diagnostics import scenarios as sc
 from tests.core.diagnostics.matrix import *  # noqa: F403 - the shared tests, collected here
-from tests.core.diagnostics.matrix import FAILED, NOT_PROVEN, Case, F, Spec, standard_cases
+from tests.core.diagnostics.matrix import FAILED, Case, F, passphrase_spec
 
-CASES = standard_cases(
+SPEC = passphrase_spec(
+    "bitget",
+    "Bitget",
     withdraw=("stor", "stow", "wwow"),
     unknown_token=("stor", "stow", "wwor"),
     read_only=("stor",),
@@ -17,16 +18,6 @@ CASES = standard_cases(
         Case(FAILED, "no_permission", {"futures": F}, market="both"),
     ),
     unknown_key="bg_ffffffffffffffffffffffffffffffff",
-    restricted=Case(
-        FAILED, "account_restricted", {**NOT_PROVEN, "read": F}, key={"account": "restricted"}
-    ),
-    passphrase=True,
-)
-
-SPEC = Spec(
-    exchange="bitget",
-    spot=sc.KEYS["Bitget Spot Main"],
-    futures=sc.KEYS["Bitget Futures"],
     time_path="/api/v2/public/time",
     key_path="/api/v2/spot/account/info",
     spot_path="/api/v2/spot/account/assets",
@@ -34,6 +25,4 @@ SPEC = Spec(
     market_downloads=frozenset(
         {"/api/v2/spot/public/symbols", "/api/v2/mix/market/contracts", "/api/v2/spot/public/coins"}
     ),
-    cases=CASES,
-    cli_failure="wrong passphrase",
 )

@@ -7,11 +7,12 @@ futures account: futures_not_enabled."""
 
 from __future__ import annotations
 
-from tests.core.diagnostics import scenarios as sc
 from tests.core.diagnostics.matrix import *  # noqa: F403 - the shared tests, collected here
-from tests.core.diagnostics.matrix import FAILED, NOT_PROVEN, Case, F, Spec, standard_cases
+from tests.core.diagnostics.matrix import FAILED, Case, F, passphrase_spec
 
-CASES = standard_cases(
+SPEC = passphrase_spec(
+    "okx",
+    "OKX",
     withdraw=("read_only", "trade", "withdraw"),
     unknown_token=("read_only", "trade", "transfer"),
     read_only=("read_only",),
@@ -20,21 +21,9 @@ CASES = standard_cases(
         Case(FAILED, "futures_not_enabled", {"futures": F}, market="both"),
     ),
     unknown_key="0d6e1f2a-ffff-4fff-8fff-ffffffffffff",
-    restricted=Case(
-        FAILED, "account_restricted", {**NOT_PROVEN, "read": F}, key={"account": "restricted"}
-    ),
-    passphrase=True,
-)
-
-SPEC = Spec(
-    exchange="okx",
-    spot=sc.KEYS["OKX Spot Main"],
-    futures=sc.KEYS["OKX Futures"],
     time_path="/api/v5/public/time",
     key_path="/api/v5/account/config",
     spot_path="/api/v5/account/balance",
     futures_path="/api/v5/account/balance",
     market_downloads=frozenset({"/api/v5/public/instruments", "/api/v5/asset/currencies"}),
-    cases=CASES,
-    cli_failure="wrong passphrase",
 )

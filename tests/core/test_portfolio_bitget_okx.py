@@ -1,4 +1,5 @@
-"""Balances and Orders on the OKX demo connections (the tests live in portfolio_exchange.py)."""
+"""Balances and Orders on the Bitget and OKX demo connections (the tests live in
+portfolio_exchange.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,6 @@ from tests.core.portfolio_exchange import (  # noqa: F401 - collected here
 )
 
 
-@pytest.fixture(scope="module")
-def exchange() -> str:
-    return "OKX"
+@pytest.fixture(scope="module", params=["Bitget", "OKX"])
+def exchange(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
