@@ -142,6 +142,7 @@ def test_every_page_reads_well(chromium, app_url: str, width: int) -> None:
         main = page.locator("[data-testid='stMain']")
         page.get_by_text("Total value").first.wait_for()
         test_all = page.get_by_role("button", name=re.compile(r"Test all \d+ connections"))
+        test_all.wait_for()  # the page draws top to bottom: the button comes after the total
         assert test_all.count() == 1
         test_all.click()
         page.get_by_text(re.compile(r"Tested \d+ connection\(s\)")).wait_for()
