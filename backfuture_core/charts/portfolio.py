@@ -86,21 +86,24 @@ def value_history_figure(history: pd.DataFrame) -> go.Figure:
             )
         )
     if history["connection_id"].nunique() > 1:
-        total = total_history(history)
-        fig.add_trace(
-            go.Scatter(
-                x=total["taken_at"],
-                y=total["total_usdt"],
-                mode="lines+markers",
-                name="All connections",
-                line={"color": PRICE_COLOR, "width": 3},
-            )
-        )
+        fig.add_trace(_total_line(total_history(history), "All connections", "lines+markers", 3))
     # One line: noise is not drawn as a trend (lines at different levels set their own range).
     alone = history["connection_id"].nunique() == 1
     note = calm_axis(fig, list(history["total_usdt"]), "USDT") if alone else ""
     title = f"{title}<br><sup>{note}</sup>" if note else title
     return layout(fig, title, yaxis_title="USDT", time_x=True)
+
+
+def _total_line(total: pd.DataFrame, name: str, mode: str, width: int) -> go.Scatter:
+    """The total over every connection (or account) as one line in the price colour."""
+    return go.Scatter(
+        x=total["taken_at"],
+        y=total["total_usdt"],
+        mode=mode,
+        name=name,
+        line={"color": PRICE_COLOR, "width": width},
+        hovertemplate="%{x}<br>%{y:,.2f} USDT<extra></extra>",
+    )
 
 
 def total_value_figure(history: pd.DataFrame) -> go.Figure:
@@ -110,16 +113,7 @@ def total_value_figure(history: pd.DataFrame) -> go.Figure:
     total = total_history(history)
     if len(total) < 2:
         return empty_figure(title, "The value history grows with each balance refresh.")
-    fig = go.Figure(
-        go.Scatter(
-            x=total["taken_at"],
-            y=total["total_usdt"],
-            mode="lines",
-            name="Total value",
-            line={"color": PRICE_COLOR, "width": 2},
-            hovertemplate="%{x}<br>%{y:,.2f} USDT<extra></extra>",
-        )
-    )
+    fig = go.Figure(_total_line(total, "Total value", "lines", 2))
     note = calm_axis(fig, list(total["total_usdt"]), "USDT")
     title = f"{title}<br><sup>{note}</sup>" if note else title
     return layout(fig, title, yaxis_title="USDT", time_x=True, height=260, showlegend=False)
