@@ -4,6 +4,7 @@
 - messages: our errors, form problems, error categories, per-connection notices;
 - status: status colours and icons (badges, table cells, checklist, readiness, Unsafe banner);
 - connections: connection labels, the connections table, the connection picker;
+- connection_actions: the Connections page's add, edit, replace-keys and delete callbacks;
 - onboarding: the seed guide's advice and the demo's start button;
 - filling: a page part that fills in as exchanges answer;
 - stale: a picked connection that another tab deleted.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import tomllib
 from pathlib import Path
 
@@ -173,11 +174,18 @@ def test_no_import_cycle_between_core_modules():
     assert cycles == []
 
 
+# Streamlit's private entry points that tests once patched or read (written as patterns, so
+# that this file, which names them, does not itself look like a test that uses them).
+PRIVATE_STREAMLIT = (
+    re.compile(r"_mpa_v[0-9]"),
+    re.compile(r"\._t[r]ee\b"),
+    re.compile(r"\._s[t]ate\b"),
+)
+
+
 def test_tests_and_bench_use_only_public_streamlit_paths():
     offenders = []
     for path in [*(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").rglob("*.py")]:
-        if path == Path(__file__):
-            continue
         text = path.read_text()
-        offenders += [f"{path.name}: {s}" for s in ("_mpa_v1", "._tree", "._state") if s in text]
+        offenders += [f"{path.name}: {p.pattern}" for p in PRIVATE_STREAMLIT if p.search(text)]
     assert offenders == []
