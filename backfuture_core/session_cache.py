@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from backfuture_core.errors import ExchangeError
+from backfuture_core.errors import BackfutureError, ExchangeError
 
 T = TypeVar("T")
 
@@ -101,6 +101,17 @@ class ResultCache:
         entry = keep_last_good(self._entries.get(key), outcome, self.clock())
         self._entries[key] = entry
         return entry
+
+    def kept(self, key: Any, make: Callable[[], Any]) -> Fetched:
+        """The entry for `key`, fetched with `make()` when due; a BackfutureError it raises is
+        recorded (the last good value kept) instead of being raised again on every rerun."""
+        if self.due(key):
+            try:
+                outcome = make()
+            except BackfutureError as exc:
+                outcome = exc
+            self.record(key, outcome)
+        return self._entries[key]
 
     def refresh(
         self,

@@ -36,17 +36,14 @@ deadline = context.settings.exchange_deadline_s  # every exchange call's
 def exchange_data(fetch, conn_id: int, *args):
     """(value, None) or (last value, error): kept 120 s, so a failing call is not repeated on
     every rerun."""
-    key = (fetch.__name__, conn_id, *args)
-    if cache.due(key):
-        with st.spinner("Asking the exchange…"):
-            try:
-                creds = load_credentials(context.db, vault, conn_id)
-                found = fetch(context.db, conns[conn_id], creds, *args, deadline_s=deadline)
-                cache.record(key, found)
-            except BackfutureError as exc:
-                cache.record(key, exc)
-    entry = cache.get(key)
-    return (entry.value, entry.error) if entry else (None, None)
+
+    def ask():
+        creds = load_credentials(context.db, vault, conn_id)
+        return fetch(context.db, conns[conn_id], creds, *args, deadline_s=deadline)
+
+    with st.spinner("Asking the exchange…"):
+        entry = cache.kept((fetch.__name__, conn_id, *args), ask)
+    return entry.value, entry.error
 
 
 def on_saved(action: str) -> None:
